@@ -1,0 +1,202 @@
+"""The single iteration loop shared by every method.
+
+``run`` owns what is not the algorithm: stopping on the certificate,
+``maxiter`` and ``maxtime``; the callback (both of scipy's forms) and
+``StopIteration``; the non-finite guard; the trace; the progress bar; and the
+result. Solvers only supply ``init``, ``step`` and ``certificate``.
+"""
+
+from __future__ import annotations
+
+import inspect
+import math
+import time
+
+import numpy as np
+
+from .options import DriverOptions
+from .result import STATUS_MESSAGES, OptimizeResult, Status, Trace
+from .solver import Solver, State
+
+__all__ = ["run", "wrap_callback"]
+
+_COMMON_COLUMNS = ("nit", "time", "fun", "certificate")
+
+
+def wrap_callback(callback):
+    """Return ``(call, wants_result)`` for a user callback.
+
+    As scipy does, a callback whose only parameter is named
+    ``intermediate_result`` receives an :class:`OptimizeResult`; any other
+    callback is the legacy form and receives a copy of ``x``.
+    """
+    if callback is None:
+        return None, False
+    if not callable(callback):
+        raise TypeError(f"`callback` must be callable, got {type(callback).__name__}.")
+    try:
+        params = set(inspect.signature(callback).parameters)
+    except (TypeError, ValueError):
+        params = set()
+    return callback, params == {"intermediate_result"}
+
+
+def _is_finite_state(state: State, cert: float) -> str | None:
+    """None when the state is finite, else a phrase saying what is not."""
+    if not math.isfinite(state.fun):
+        return f"f = {state.fun}"
+    if not np.all(np.isfinite(state.x)):
+        return "x has non-finite entries"
+    if not math.isfinite(cert):
+        return f"certificate = {cert}"
+    return None
+
+
+class _Progress:
+    """A tqdm bar refreshed at most every 0.2 s (formatting is not free)."""
+
+    def __init__(self, method: str, maxiter: int):
+        from tqdm.auto import tqdm
+
+        self.bar = tqdm(total=maxiter, desc=method, leave=False)
+        self.shown = 0
+        self.last = 0.0
+
+    def update(self, nit, fun, cert, now, force=False):
+        if force or now - self.last > 0.2:
+            self.bar.update(nit - self.shown)
+            self.shown = nit
+            self.bar.set_postfix(f=f"{fun:.6g}", cert=f"{cert:.3g}", refresh=True)
+            self.last = now
+
+    def close(self):
+        self.bar.close()
+
+
+def run(solver: Solver, problem, x0: np.ndarray, *, tol: float,
+        driver_options: DriverOptions, callback=None) -> OptimizeResult:
+    """Run ``solver`` on ``problem`` from ``x0`` and return the result.
+
+    Parameters
+    ----------
+    solver : Solver
+        A solver instance carrying its validated options.
+    problem : Problem
+        The problem (already checked against the solver's family/needs).
+    x0 : ndarray
+        Starting point (validated, owned by the driver: never the user's array).
+    tol : float
+        Stop when ``solver.certificate(state) <= tol``.
+    driver_options : DriverOptions
+        ``maxiter``, ``maxtime``, ``progress``, ``record_every``, ``trace``.
+    callback : callable, optional
+        ``callback(intermediate_result)`` or legacy ``callback(xk)``;
+        raising ``StopIteration`` stops the run with status 4.
+    """
+    maxiter = driver_options.maxiter
+    if maxiter is None:
+        maxiter = solver.default_maxiter
+    maxtime = driver_options.maxtime
+    every = driver_options.record_every
+    call, wants_result = wrap_callback(callback)
+
+    oracle = solver.make_oracle(problem, x0.size)
+    extras = solver.trace_fields
+    trace = Trace(_COMMON_COLUMNS + oracle.count_names + extras, record_every=every)
+    recording = driver_options.trace
+    counts = oracle.counts
+
+    def record(nit, elapsed, st, cert):
+        trace.append((nit, elapsed, st.fun, cert) + counts()
+                     + tuple(getattr(st, f) for f in extras))
+
+    progress = _Progress(solver.name, maxiter) if driver_options.progress else None
+    start = time.perf_counter()
+    state = solver.init(oracle, x0)
+    cert = solver.certificate(state)
+    nit = 0
+    elapsed = time.perf_counter() - start
+    if recording:
+        record(0, elapsed, state, cert)
+    last_recorded = 0
+    detail = ""
+
+    bad = _is_finite_state(state, cert)
+    if bad is not None:
+        status = Status.NONFINITE
+        detail = f" At x0: {bad}."
+    elif state.failure is not None:
+        status, detail = Status.FAILURE, f" {state.failure}"
+    elif cert <= tol:
+        status = Status.CONVERGED
+    else:
+        status = None
+
+    try:
+        while status is None:
+            if nit >= maxiter:
+                status = Status.MAXITER
+                break
+            if elapsed >= maxtime:
+                status = Status.MAXTIME
+                break
+            previous, previous_cert = state, cert
+            state = solver.step(state)
+            nit += state.advanced
+            cert = solver.certificate(state)
+            elapsed = time.perf_counter() - start
+            if state.failure is not None:
+                # the failed iteration did not complete: keep the last one that did
+                status, detail = Status.FAILURE, f" At iteration {nit}: {state.failure}"
+                nit -= state.advanced
+                state, cert = previous, previous_cert
+                break
+            bad = _is_finite_state(state, cert)
+            if bad is not None:
+                status = Status.NONFINITE
+                detail = f" At iteration {nit}: {bad}."
+                nit -= state.advanced
+                state, cert = previous, previous_cert
+                break
+            if recording and nit % every == 0:
+                record(nit, elapsed, state, cert)
+                last_recorded = nit
+            if progress is not None:
+                progress.update(nit, state.fun, cert, elapsed)
+            if call is not None:
+                try:
+                    if wants_result:
+                        call(intermediate_result=_intermediate(state, nit, cert, oracle))
+                    else:
+                        call(np.copy(state.x))
+                except StopIteration:
+                    status = Status.CALLBACK
+                    break
+            if cert <= tol:
+                status = Status.CONVERGED
+    finally:
+        if progress is not None:
+            progress.update(nit, state.fun, cert, elapsed, force=True)
+            progress.close()
+
+    elapsed = time.perf_counter() - start
+    if recording and last_recorded != nit:
+        record(nit, elapsed, state, cert)
+
+    nfev, njev, nhev, nhvp = counts()[:4]
+    result = OptimizeResult(
+        x=state.x, fun=state.fun, jac=state.jac,
+        success=status == Status.CONVERGED, status=int(status),
+        message=STATUS_MESSAGES[status] + detail,
+        nit=nit, nfev=nfev, njev=njev, nhev=nhev, nhvp=nhvp,
+        time=elapsed, method=solver.name, certificate=cert,
+        trace=trace,
+    )
+    result.update(solver.result_fields(state))
+    return result
+
+
+def _intermediate(state: State, nit: int, cert: float, oracle) -> OptimizeResult:
+    return OptimizeResult(x=np.copy(state.x), fun=state.fun, nit=nit,
+                          certificate=cert, jac=state.jac,
+                          **dict(zip(oracle.count_names, oracle.counts())))

@@ -1,0 +1,196 @@
+"""Counted oracles: the single place where problem oracles are called.
+
+Solvers never call a problem directly and never touch a counter: they call
+the counted oracle, which counts every call of the problem's oracles, caches
+the last point so that ``fun`` and ``grad`` at the same ``x`` are not
+recomputed, checks shapes, and computes finite-difference gradients (each
+function evaluation counted in ``nfev``) when the problem has no gradient.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["CountedSmoothOracle"]
+
+_EPS = np.finfo(float).eps
+
+
+class CountedSmoothOracle:
+    """Counting, caching front of a :class:`~optkit.problems.SmoothProblem`.
+
+    Parameters
+    ----------
+    problem : SmoothProblem
+        The problem whose oracles are called.
+    dim : int
+        Length of ``x``; returned gradients are checked against it.
+
+    Attributes
+    ----------
+    nfev, njev, nhev, nhvp : int
+        Calls of the problem's ``fun``, ``grad``, ``hess`` and ``hessp``.
+        A call of ``fun_and_grad`` counts one ``fun`` and one ``grad``
+        (scipy's convention for ``jac=True``); finite differences count each
+        function evaluation in ``nfev``.
+
+    Notes
+    -----
+    The cache holds one point for values and gradients and one for Hessians.
+    It compares the query with a private copy of the last point, so callers
+    may mutate their arrays freely.
+    """
+
+    count_names = ("nfev", "njev", "nhev", "nhvp")
+
+    def __init__(self, problem, dim: int):
+        self.problem = problem
+        self.dim = int(dim)
+        self.nfev = self.njev = self.nhev = self.nhvp = 0
+        self._x = None          # point of the cached value / gradient
+        self._f = None
+        self._g = None
+        self._xh = None         # point of the cached Hessian
+        self._h = None
+        self._fg_only = not problem.implements("fun") and problem.implements("fun_and_grad")
+        self._grad_by_fg = not problem.implements("grad") and problem.implements("fun_and_grad")
+        self._fd = None if problem.provides("grad") else (problem.finite_difference or "2-point")
+
+    # -- bookkeeping --------------------------------------------------------
+    def counts(self) -> tuple[int, int, int, int]:
+        """``(nfev, njev, nhev, nhvp)``."""
+        return self.nfev, self.njev, self.nhev, self.nhvp
+
+    @staticmethod
+    def _same_point(x, cached) -> bool:
+        # cheaper than np.array_equal, which dominates on tiny problems
+        return cached is not None and x.shape == cached.shape and bool((x == cached).all())
+
+    def _remember(self, x):
+        if not self._same_point(x, self._x):
+            self._x = np.array(x, dtype=float, copy=True)
+            self._f = None
+            self._g = None
+
+    def _check_fun(self, f):
+        f_arr = np.asarray(f)
+        if f_arr.size != 1:
+            raise ValueError(
+                f"`fun` must return a scalar; it returned an array of shape {f_arr.shape}.")
+        return float(f_arr.reshape(()))
+
+    def _check_grad(self, g):
+        g = np.asarray(g, dtype=float)
+        if g.shape != (self.dim,):
+            if g.size == self.dim and g.ndim == 2 and 1 in g.shape:
+                return g.reshape(self.dim)
+            raise ValueError(
+                f"`jac` (the gradient) returned an array of shape {g.shape}; "
+                f"expected ({self.dim},), the shape of x0.")
+        return g
+
+    # -- value and gradient -------------------------------------------------
+    def _call_fun_and_grad(self, x):
+        self.nfev += 1
+        self.njev += 1
+        f, g = self.problem.fun_and_grad(x)
+        self._remember(x)
+        self._f = self._check_fun(f)
+        self._g = self._check_grad(g)
+
+    def fun(self, x) -> float:
+        """f(x), from the cache when x is the last point."""
+        if self._f is not None and self._same_point(x, self._x):
+            return self._f
+        if self._fg_only:
+            self._call_fun_and_grad(x)
+            return self._f
+        self.nfev += 1
+        f = self._check_fun(self.problem.fun(x))
+        self._remember(x)
+        self._f = f
+        return f
+
+    def grad(self, x) -> np.ndarray:
+        """Gradient at x (finite differences when the problem has none)."""
+        if self._g is not None and self._same_point(x, self._x):
+            return self._g
+        if self._grad_by_fg:
+            self._call_fun_and_grad(x)
+            return self._g
+        if self._fd is not None:
+            g = self._finite_difference(x)
+        else:
+            self.njev += 1
+            g = self._check_grad(self.problem.grad(x))
+        self._remember(x)
+        self._g = g
+        return g
+
+    def fun_and_grad(self, x) -> tuple[float, np.ndarray]:
+        """``(f(x), grad f(x))`` with the fewest problem calls."""
+        if self._same_point(x, self._x) and self._f is not None and self._g is not None:
+            return self._f, self._g
+        if self.problem.implements("fun_and_grad") and not (
+                self._same_point(x, self._x) and (self._f is not None or self._g is not None)):
+            self._call_fun_and_grad(x)
+            return self._f, self._g
+        f = self.fun(x)
+        g = self.grad(x)
+        return f, g
+
+    def _finite_difference(self, x) -> np.ndarray:
+        """Forward ("2-point") or central ("3-point") differences, as scipy's
+        relative steps: h_i = eps^(1/2) max(1, |x_i|) resp. eps^(1/3)."""
+        x = np.asarray(x, dtype=float)
+        central = self._fd == "3-point"
+        rel = _EPS ** (1 / 3) if central else _EPS ** 0.5
+        f0 = None if central else self.fun(x)
+        g = np.empty(self.dim)
+        xt = x.copy()
+        for i in range(self.dim):
+            h = rel * max(1.0, abs(x[i]))
+            xt[i] = x[i] + h
+            h = xt[i] - x[i]          # the step actually taken in floating point
+            self.nfev += 1
+            f_plus = self._check_fun(self.problem.fun(xt))
+            if central:
+                xt[i] = x[i] - h
+                self.nfev += 1
+                f_minus = self._check_fun(self.problem.fun(xt))
+                g[i] = (f_plus - f_minus) / (2 * h)
+            else:
+                g[i] = (f_plus - f0) / h
+            xt[i] = x[i]
+        return g
+
+    # -- second order -------------------------------------------------------
+    def hess(self, x):
+        """Hessian at x as the problem returns it (ndarray, sparse, LinearOperator)."""
+        if self._h is not None and self._same_point(x, self._xh):
+            return self._h
+        self.nhev += 1
+        h = self.problem.hess(x)
+        if getattr(h, "shape", None) != (self.dim, self.dim):
+            raise ValueError(
+                f"`hess` returned an object of shape {getattr(h, 'shape', None)}; "
+                f"expected ({self.dim}, {self.dim}).")
+        if isinstance(h, np.ndarray):
+            h = np.asarray(h, dtype=float)
+        self._xh = np.array(x, dtype=float, copy=True)
+        self._h = h
+        return h
+
+    def hessp(self, x, v) -> np.ndarray:
+        """Hessian-vector product; from a cached Hessian when there is no hessp."""
+        if self.problem.implements("hessp"):
+            self.nhvp += 1
+            hv = np.asarray(self.problem.hessp(x, v), dtype=float)
+        else:
+            hv = np.asarray(self.hess(x) @ v, dtype=float)
+        if hv.shape != (self.dim,):
+            hv = hv.reshape(-1)
+            if hv.shape != (self.dim,):
+                raise ValueError(
+                    f"`hessp` returned an array of shape {hv.shape}; expected ({self.dim},).")
+        return hv

@@ -1,0 +1,6 @@
+"""Solvers, one subpackage per family, one module per algorithm.
+
+Importing this package registers every method.
+"""
+
+from . import first_order  # noqa: F401
