@@ -45,7 +45,8 @@ def _is_finite_state(state: State, cert: float) -> str | None:
     """None when the state is finite, else a phrase saying what is not."""
     if not math.isfinite(state.fun):
         return f"f = {state.fun}"
-    if not np.all(np.isfinite(state.x)):
+    # a finite sum is the cheap common case; an overflowing sum is checked entrywise
+    if not math.isfinite(float(np.sum(state.x))) and not np.all(np.isfinite(state.x)):
         return "x has non-finite entries"
     if not math.isfinite(cert):
         return f"certificate = {cert}"

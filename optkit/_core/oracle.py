@@ -54,6 +54,7 @@ class CountedSmoothOracle:
         self._h = None
         self._fg_only = not problem.implements("fun") and problem.implements("fun_and_grad")
         self._grad_by_fg = not problem.implements("grad") and problem.implements("fun_and_grad")
+        self._fg_native = problem.implements("fun_and_grad")
         self._fd = None if problem.provides("grad") else (problem.finite_difference or "2-point")
 
     # -- bookkeeping --------------------------------------------------------
@@ -66,8 +67,9 @@ class CountedSmoothOracle:
         # cheaper than np.array_equal, which dominates on tiny problems
         return cached is not None and x.shape == cached.shape and bool((x == cached).all())
 
-    def _remember(self, x):
-        if not self._same_point(x, self._x):
+    def _remember(self, x, hit: bool):
+        """Make x the cached point (dropping stale values unless it already is)."""
+        if not hit:
             self._x = np.array(x, dtype=float, copy=True)
             self._f = None
             self._g = None
@@ -90,54 +92,55 @@ class CountedSmoothOracle:
         return g
 
     # -- value and gradient -------------------------------------------------
-    def _call_fun_and_grad(self, x):
+    def _call_fun_and_grad(self, x, hit: bool):
         self.nfev += 1
         self.njev += 1
         f, g = self.problem.fun_and_grad(x)
-        self._remember(x)
-        self._f = self._check_fun(f)
-        self._g = self._check_grad(g)
+        f, g = self._check_fun(f), self._check_grad(g)
+        self._remember(x, hit)
+        self._f, self._g = f, g
 
     def fun(self, x) -> float:
         """f(x), from the cache when x is the last point."""
-        if self._f is not None and self._same_point(x, self._x):
+        hit = self._same_point(x, self._x)
+        if hit and self._f is not None:
             return self._f
         if self._fg_only:
-            self._call_fun_and_grad(x)
+            self._call_fun_and_grad(x, hit)
             return self._f
         self.nfev += 1
         f = self._check_fun(self.problem.fun(x))
-        self._remember(x)
+        self._remember(x, hit)
         self._f = f
         return f
 
     def grad(self, x) -> np.ndarray:
         """Gradient at x (finite differences when the problem has none)."""
-        if self._g is not None and self._same_point(x, self._x):
+        hit = self._same_point(x, self._x)
+        if hit and self._g is not None:
             return self._g
         if self._grad_by_fg:
-            self._call_fun_and_grad(x)
+            self._call_fun_and_grad(x, hit)
             return self._g
         if self._fd is not None:
             g = self._finite_difference(x)
+            hit = self._same_point(x, self._x)    # differences may have cached f(x)
         else:
             self.njev += 1
             g = self._check_grad(self.problem.grad(x))
-        self._remember(x)
+        self._remember(x, hit)
         self._g = g
         return g
 
     def fun_and_grad(self, x) -> tuple[float, np.ndarray]:
         """``(f(x), grad f(x))`` with the fewest problem calls."""
-        if self._same_point(x, self._x) and self._f is not None and self._g is not None:
+        hit = self._same_point(x, self._x)
+        if hit and self._f is not None and self._g is not None:
             return self._f, self._g
-        if self.problem.implements("fun_and_grad") and not (
-                self._same_point(x, self._x) and (self._f is not None or self._g is not None)):
-            self._call_fun_and_grad(x)
+        if self._fg_native and not (hit and (self._f is not None or self._g is not None)):
+            self._call_fun_and_grad(x, hit)
             return self._f, self._g
-        f = self.fun(x)
-        g = self.grad(x)
-        return f, g
+        return self.fun(x), self.grad(x)
 
     def _finite_difference(self, x) -> np.ndarray:
         """Forward ("2-point") or central ("3-point") differences, as scipy's

@@ -6,7 +6,7 @@ import difflib
 
 from .solver import Solver
 
-__all__ = ["register", "get_solver", "methods", "method_info", "show_options",
+__all__ = ["register", "get_solver", "methods", "method_info", "show_options", "methods_table",
            "DEFAULT_METHOD"]
 
 _SOLVERS: dict[str, type[Solver]] = {}
@@ -110,3 +110,15 @@ def show_options(method: str, disp: bool = True) -> str | None:
         print(text)
         return None
     return text
+
+
+def methods_table(family: str | None = None) -> str:
+    """The registered methods as a Markdown table (name, family, summary, paper).
+
+    The README's table is this output; a test keeps the two in step.
+    """
+    lines = ["| method | family | what it is | reference |", "|---|---|---|---|"]
+    for name in methods(family):
+        cls = _SOLVERS[name]
+        lines.append(f"| `{name}` | {cls.family} | {cls.summary} | {cls.reference} |")
+    return "\n".join(lines)

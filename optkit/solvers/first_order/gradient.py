@@ -9,7 +9,8 @@ import numpy as np
 from ..._core.options import Options, option
 from ..._core.registry import register
 from ..._core.solver import Solver, State
-from ._smoothness import backtracking_failure, upper_model_holds
+from ._smoothness import (backtracking_failure, curvature_holds, upper_model_holds,
+                          value_test_unreliable)
 
 __all__ = ["GradientMethod", "GradientMethodOptions", "GradientState"]
 
@@ -111,10 +112,15 @@ class GradientMethod(Solver):
             return GradientState(x=x_new, fun=f_new, jac=g_new, L=opts.L, L_next=opts.L,
                                  grad_norm=float(np.linalg.norm(g_new)))
         L = state.L_next
+        g_new = None
         for trial in range(opts.max_backtracks + 1):
             x_new = x - g / L
             f_new = oracle.fun(x_new)
-            if upper_model_holds(f_new, f - gg / (2 * L), f):
+            if value_test_unreliable(gg / (2 * L), f) and np.isfinite(f_new):
+                g_new = oracle.grad(x_new)
+                if curvature_holds(g_new, g, x_new - x, L):
+                    break
+            elif upper_model_holds(f_new, f - gg / (2 * L), f):
                 break
             L *= 2.0
         else:
@@ -123,7 +129,7 @@ class GradientMethod(Solver):
                 # reports it (status 3) and returns the last finite iterate
                 return dataclasses.replace(state, x=x_new, fun=f_new)
             return dataclasses.replace(state, failure=backtracking_failure(opts.max_backtracks, L))
-        g_new = oracle.grad(x_new)
+        g_new = oracle.grad(x_new)        # cached when the curvature test computed it
         return GradientState(x=x_new, fun=f_new, jac=g_new, L=L, L_next=L / 2.0,
                              backtracks=trial, grad_norm=float(np.linalg.norm(g_new)))
 
