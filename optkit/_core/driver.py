@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import inspect
 import math
+import operator
 import time
 
 import numpy as np
@@ -107,9 +108,20 @@ def run(solver: Solver, problem, x0: np.ndarray, *, tol: float,
     recording = driver_options.trace
     counts = oracle.counts
 
-    def record(nit, elapsed, st, cert):
-        trace.append((nit, elapsed, st.fun, cert) + counts()
-                     + tuple(getattr(st, f) for f in extras))
+    rows = trace.rows
+    if not extras:
+        def record(nit, elapsed, st, cert):
+            rows.append((nit, elapsed, st.fun, cert, *counts()))
+    elif len(extras) == 1:
+        field = extras[0]
+
+        def record(nit, elapsed, st, cert):
+            rows.append((nit, elapsed, st.fun, cert, *counts(), getattr(st, field)))
+    else:
+        get_extras = operator.attrgetter(*extras)
+
+        def record(nit, elapsed, st, cert):
+            rows.append((nit, elapsed, st.fun, cert, *counts(), *get_extras(st)))
 
     progress = _Progress(solver.name, maxiter) if driver_options.progress else None
     start = time.perf_counter()

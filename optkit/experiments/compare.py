@@ -14,7 +14,7 @@ _Y_AXES = ("fun_gap", "certificate", "fun")
 
 
 def compare(problem, methods, *, x0=None, tol=None, options=None, callback=None,
-            maxiter=None) -> dict[str, OptimizeResult]:
+            maxiter=None, warmup: bool = False) -> dict[str, OptimizeResult]:
     """Run every method on ``problem`` with the same settings.
 
     Parameters
@@ -31,6 +31,9 @@ def compare(problem, methods, *, x0=None, tol=None, options=None, callback=None,
         Options given to every optkit method (e.g. ``maxtime``).
     maxiter : int, optional
         Iteration cap for every method (optkit and peers).
+    warmup : bool, default False
+        Run every method for two iterations first, untimed, so that one-off
+        costs (imports, caches, JIT compilation) stay out of the timings.
 
     Returns
     -------
@@ -46,8 +49,6 @@ def compare(problem, methods, *, x0=None, tol=None, options=None, callback=None,
     >>> sorted(res)
     ['fgm', 'gm', 'scipy:L-BFGS-B']
     """
-    from ..minimize import minimize
-
     if isinstance(methods, str):
         methods = [methods]
     if isinstance(methods, dict):
@@ -56,17 +57,23 @@ def compare(problem, methods, *, x0=None, tol=None, options=None, callback=None,
     else:
         runs = [(m, m, None) for m in methods]
     common = dict(options or {})
+    if warmup:
+        for _, method, method_options in runs:
+            _run_one(problem, method, method_options, x0, tol, None, common, maxiter=2)
+    return {label: _run_one(problem, method, method_options, x0, tol, callback, common, maxiter)
+            for label, method, method_options in runs}
+
+
+def _run_one(problem, method, method_options, x0, tol, callback, common, maxiter):
+    from ..minimize import minimize
+
+    if is_peer(method):
+        return run_scipy(problem, method, x0, tol=tol or 1e-6, maxiter=maxiter or 10_000,
+                         options=method_options)
+    options = {**common, **(method_options or {})}
     if maxiter is not None:
-        common["maxiter"] = maxiter
-    results = {}
-    for label, method, method_options in runs:
-        if is_peer(method):
-            results[label] = run_scipy(problem, method, x0, tol=tol or 1e-6,
-                                       maxiter=maxiter or 10_000, options=method_options)
-        else:
-            results[label] = minimize(problem, x0, method, tol=tol, callback=callback,
-                                      options={**common, **(method_options or {})})
-    return results
+        options["maxiter"] = maxiter
+    return minimize(problem, x0, method, tol=tol, callback=callback, options=options)
 
 
 def best_fun(results) -> float:

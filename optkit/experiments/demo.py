@@ -58,7 +58,8 @@ def run_demo(out_dir: str = ".", *, tol: float = 1e-8, maxtime: float = 20.0,
     import matplotlib.pyplot as plt
 
     problem = demo_problem()
-    results = compare(problem, demo_methods(problem), tol=tol, options={"maxtime": maxtime})
+    results = compare(problem, demo_methods(problem), tol=tol, options={"maxtime": maxtime},
+                      warmup=True)
     if verbose:
         print(problem.name)
         print(f"stopping: gradient norm <= {tol:g} (or {maxtime:g} s)\n")
