@@ -8,39 +8,29 @@ import math
 
 import numpy as np
 
-from ..._core.options import Options, option
+from ..._core.options import option
 from ..._core.registry import register
 from ..._core.solver import Solver, State
-from ._smoothness import (backtracking_failure, curvature_holds, upper_model_holds,
-                          value_test_unreliable)
+from ._smoothness import (LipschitzSearchOptions, backtracking_failure, curvature_holds,
+                          upper_model_holds, value_test_unreliable)
 
 __all__ = ["FastGradientMethod", "FastGradientOptions", "FastGradientState"]
 
 
 @dataclasses.dataclass(frozen=True)
-class FastGradientOptions(Options):
+class FastGradientOptions(LipschitzSearchOptions):
     """Options of :class:`FastGradientMethod` (``method="fgm"``)."""
 
-    L: float = option(None, "Lipschitz constant of the gradient. Required for "
-                      "step='constant'; the initial estimate for step='adaptive' "
-                      "(default 1.0).", low=0.0, low_inclusive=False)
     mu: float = option(0.0, "Strong convexity parameter (0: the convex method). A valid "
                        "mu > 0 gives the linear rate 1 - sqrt(mu/L).", low=0.0)
-    step: str = option("adaptive", "'constant': use the given L; 'adaptive': double L "
-                       "until the upper model holds, start the next iteration from L/2.",
-                       kind=str, choices=("adaptive", "constant"))
     restart: str = option("gradient", "Adaptive restart of the momentum (O'Donoghue & Candes): "
                           "'function' when f increases, 'gradient' when the gradient at y "
                           "makes an acute angle with the step (default: robust on nonconvex and "
                           "strongly convex problems); None: the textbook method.",
                           kind=str, choices=("function", "gradient"), allow_none=True)
-    max_backtracks: int = option(60, "Cap on the doublings of L in one iteration; "
-                                 "reaching it stops the run with status 5.", kind=int, low=1)
 
     def check(self):
-        if self.step == "constant" and self.L is None:
-            raise ValueError("Option `L` is required when step='constant'; give L or "
-                             "use step='adaptive'.")
+        super().check()
         if self.L is not None and self.mu > self.L:
             raise ValueError(f"Option `mu` ({self.mu}) must not exceed `L` ({self.L}).")
 
@@ -130,7 +120,7 @@ class FastGradientMethod(Solver):
     def init(self, oracle, x0):
         self.oracle = oracle
         f, g = oracle.fun_and_grad(x0)
-        L = 1.0 if self.options.L is None else self.options.L
+        L = self.options.initial_L
         return FastGradientState(x=x0, fun=f, jac=g, v=x0, A=0.0, L=L, L_next=L,
                                  grad_norm=float(np.linalg.norm(g)))
 

@@ -6,32 +6,17 @@ import dataclasses
 
 import numpy as np
 
-from ..._core.options import Options, option
 from ..._core.registry import register
 from ..._core.solver import Solver, State
-from ._smoothness import (backtracking_failure, curvature_holds, upper_model_holds,
-                          value_test_unreliable)
+from ._smoothness import (LipschitzSearchOptions, backtracking_failure, curvature_holds,
+                          upper_model_holds, value_test_unreliable)
 
 __all__ = ["GradientMethod", "GradientMethodOptions", "GradientState"]
 
 
 @dataclasses.dataclass(frozen=True)
-class GradientMethodOptions(Options):
+class GradientMethodOptions(LipschitzSearchOptions):
     """Options of :class:`GradientMethod` (``method="gm"``)."""
-
-    L: float = option(None, "Lipschitz constant of the gradient (step 1/L). Required for "
-                      "step='constant'; the initial estimate for step='adaptive' "
-                      "(default 1.0).", low=0.0, low_inclusive=False)
-    step: str = option("adaptive", "'constant': x - g/L with the given L; 'adaptive': "
-                       "double L until the quadratic upper model holds, then halve it "
-                       "for the next iteration.", kind=str, choices=("adaptive", "constant"))
-    max_backtracks: int = option(60, "Cap on the doublings of L in one iteration; "
-                                 "reaching it stops the run with status 5.", kind=int, low=1)
-
-    def check(self):
-        if self.step == "constant" and self.L is None:
-            raise ValueError("Option `L` is required when step='constant' "
-                             "(the step is 1/L); give L or use step='adaptive'.")
 
 
 @dataclasses.dataclass(kw_only=True)
@@ -98,7 +83,7 @@ class GradientMethod(Solver):
     def init(self, oracle, x0):
         self.oracle = oracle
         f, g = oracle.fun_and_grad(x0)
-        L = 1.0 if self.options.L is None else self.options.L
+        L = self.options.initial_L
         return GradientState(x=x0, fun=f, jac=g, grad_norm=float(np.linalg.norm(g)),
                              L=L, L_next=L)
 
