@@ -4,18 +4,20 @@ A *problem* is a plain object exposing the oracles of its family. The driver
 never calls them directly: it goes through a counted oracle
 (:mod:`optkit._core.oracle`), which counts and caches every call.
 
-Only :class:`SmoothProblem` is defined here so far; the other families of
-``DESIGN.md`` (``LMOProblem``, ``OTProblem``, ...) join this module as their
-solvers land.
+:class:`SmoothProblem` is defined here, on ``_OracleProblem``, the machinery
+every oracle-based family shares (oracles given as callables or as overridden
+methods; capabilities derived from what is given). The constrained families
+live in :mod:`optkit.problems.constrained`; the others of ``DESIGN.md``
+(``LMOProblem``, ``OTProblem``, ...) join as their solvers land.
 """
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Callable
 
 import numpy as np
 
-__all__ = ["Problem", "SmoothProblem"]
+__all__ = ["Problem", "SmoothProblem"]  # _OracleProblem: shared base, see constrained.py
 
 _FD_SCHEMES = ("2-point", "3-point")
 
@@ -60,7 +62,102 @@ class Problem:
         return f"<{type(self).__name__} {self.name!r}>"
 
 
-class SmoothProblem(Problem):
+class _OracleProblem(Problem):
+    """Shared machinery: oracles stored as callables or overridden methods.
+
+    Subclasses set ``_root`` to themselves (the class whose methods are the
+    defaults), ``oracle_names`` and ``_derived`` (oracle -> tuple of
+    alternatives, each a tuple of oracles that together provide it).
+    """
+
+    _root: type = Problem
+    _derived: dict[str, tuple[tuple[str, ...], ...]] = {}
+    # read-only default for subclasses that override methods without __init__
+    _oracles: dict = {}
+
+    def __init__(self, callables: dict, *, x0=None, f_star=None, name=None):
+        first = next((c for c in callables.values() if c is not None), None)
+        super().__init__(x0=x0, f_star=f_star,
+                         name=name or getattr(first, "__name__", None))
+        for arg_name, value in callables.items():
+            if value is not None and not callable(value):
+                raise TypeError(
+                    f"`{arg_name}` must be callable, got {type(value).__name__}."
+                )
+        self._oracles = {k: v for k, v in callables.items() if v is not None}
+
+    def _overrides(self, method: str) -> bool:
+        return getattr(type(self), method) is not getattr(self._root, method)
+
+    def _has(self, oracle: str) -> bool:
+        return oracle in self._oracles or self._overrides(oracle)
+
+    def implements(self, oracle: str) -> bool:
+        """Whether ``oracle`` is implemented directly (given or overridden),
+        not derived from another one. The counted oracle uses this to call
+        the cheapest route (e.g. one ``fun_and_grad`` for scipy's ``jac=True``)."""
+        return oracle in self.oracle_names and self._has(oracle)
+
+    def provides(self, oracle: str, _seen: frozenset = frozenset()) -> bool:
+        if oracle not in self.oracle_names:
+            return False
+        if self._has(oracle):
+            return True
+        seen = _seen | {oracle}
+        for alternative in self._derived.get(oracle, ()):
+            if all(o not in seen and self.provides(o, seen) for o in alternative):
+                return True
+        return False
+
+    def _call(self, oracle: str, *args):
+        fn = self._oracles.get(oracle)
+        if fn is None:
+            raise NotImplementedError(f"{self.name} does not provide `{oracle}`.")
+        return fn(*args)
+
+    # -- objective oracles (shared by both families) -------------------------
+    def fun(self, x):
+        """Objective value f(x)."""
+        if "fun" not in self._oracles and self.provides("fun_and_grad"):
+            return self.fun_and_grad(x)[0]
+        return self._call("fun", x)
+
+    def grad(self, x):
+        """Gradient of f at x, shape (n,)."""
+        if "grad" not in self._oracles and self._has("fun_and_grad"):
+            return self.fun_and_grad(x)[1]
+        return self._call("grad", x)
+
+    def fun_and_grad(self, x):
+        """``(f(x), grad f(x))`` in one call."""
+        if "fun_and_grad" in self._oracles:
+            return self._oracles["fun_and_grad"](x)
+        return self.fun(x), self.grad(x)
+
+    def hess(self, x):
+        """Hessian of f at x: ndarray (n, n), scipy.sparse matrix or LinearOperator."""
+        return self._call("hess", x)
+
+    def hessp(self, x, v):
+        """Hessian-vector product of f at x, shape (n,)."""
+        if "hessp" in self._oracles:
+            return self._oracles["hessp"](x, v)
+        return self.hess(x) @ np.asarray(v)
+
+    def lagrangian_hess(self, x, lam):
+        r"""Hessian of :math:`L(x, \lambda) = f(x) + \lambda^T c(x)` in x."""
+        return self._call("lagrangian_hess", x, lam)
+
+
+_OBJECTIVE_DERIVED = {
+    "fun": (("fun_and_grad",),),
+    "grad": (("fun_and_grad",),),
+    "fun_and_grad": (("fun", "grad"),),
+    "hessp": (("hess",),),
+}
+
+
+class SmoothProblem(_OracleProblem):
     r"""Unconstrained minimization of a smooth function.
 
     .. math:: \min_{x \in \mathbb{R}^d} f(x)
@@ -99,8 +196,7 @@ class SmoothProblem(Problem):
 
     family = "smooth"
     oracle_names = ("fun", "grad", "fun_and_grad", "hess", "hessp")
-    # Subclasses that override methods need not call __init__ for these.
-    _fun = _grad = _hess = _hessp = _fun_and_grad = None
+    _derived = _OBJECTIVE_DERIVED
     finite_difference = None
 
     def __init__(
@@ -115,89 +211,18 @@ class SmoothProblem(Problem):
         f_star=None,
         name=None,
     ):
-        super().__init__(x0=x0, f_star=f_star, name=name or _callable_name(fun or fun_and_grad))
-        self.finite_difference = None
+        finite_difference = None
         if isinstance(grad, str):
             if grad not in _FD_SCHEMES:
                 raise ValueError(
                     f"`grad` must be a callable or one of {_FD_SCHEMES}, got {grad!r}."
                 )
-            self.finite_difference = grad
-            grad = None
-        for arg_name, value in (("fun", fun), ("grad", grad), ("hess", hess),
-                                ("hessp", hessp), ("fun_and_grad", fun_and_grad)):
-            if value is not None and not callable(value):
-                raise TypeError(
-                    f"`{arg_name}` must be callable, got {type(value).__name__}."
-                )
-        self._fun = fun
-        self._grad = grad
-        self._hess = hess
-        self._hessp = hessp
-        self._fun_and_grad = fun_and_grad
+            finite_difference, grad = grad, None
+        super().__init__({"fun": fun, "grad": grad, "hess": hess, "hessp": hessp,
+                          "fun_and_grad": fun_and_grad}, x0=x0, f_star=f_star, name=name)
+        self.finite_difference = finite_difference
         if not self.provides("fun"):
             raise TypeError(f"{type(self).__name__} needs `fun` or `fun_and_grad`.")
 
-    # -- capability queries -------------------------------------------------
-    def _overrides(self, method: str) -> bool:
-        return getattr(type(self), method) is not getattr(SmoothProblem, method)
 
-    def implements(self, oracle: str) -> bool:
-        """Whether ``oracle`` is implemented directly (given or overridden),
-        not derived from another one. The counted oracle uses this to call
-        the cheapest route (e.g. one ``fun_and_grad`` for scipy's ``jac=True``)."""
-        stored = {"fun": self._fun, "grad": self._grad, "hess": self._hess,
-                  "hessp": self._hessp, "fun_and_grad": self._fun_and_grad}
-        return stored.get(oracle) is not None or (
-            oracle in stored and self._overrides(oracle))
-
-    def provides(self, oracle: str) -> bool:
-        """Whether ``oracle`` can be answered, directly or derived from others."""
-        if oracle in ("fun", "grad"):
-            return self.implements(oracle) or self.implements("fun_and_grad")
-        if oracle == "fun_and_grad":
-            return self.implements(oracle) or (self.provides("fun") and self.provides("grad"))
-        if oracle == "hessp":
-            return self.implements("hessp") or self.implements("hess")
-        return self.implements(oracle)
-
-    # -- oracles ------------------------------------------------------------
-    def fun(self, x):
-        """Objective value f(x)."""
-        if self._fun is not None:
-            return self._fun(x)
-        if self._fun_and_grad is not None or self._overrides("fun_and_grad"):
-            return self.fun_and_grad(x)[0]
-        raise NotImplementedError(f"{self.name} does not provide `fun`.")
-
-    def grad(self, x):
-        """Gradient of f at x, shape (d,)."""
-        if self._grad is not None:
-            return self._grad(x)
-        if self._fun_and_grad is not None or self._overrides("fun_and_grad"):
-            return self.fun_and_grad(x)[1]
-        raise NotImplementedError(f"{self.name} does not provide `grad`.")
-
-    def fun_and_grad(self, x):
-        """``(f(x), grad f(x))`` in one call (shares work where it can)."""
-        if self._fun_and_grad is not None:
-            return self._fun_and_grad(x)
-        return self.fun(x), self.grad(x)
-
-    def hess(self, x):
-        """Hessian at x: ndarray, scipy.sparse matrix or LinearOperator."""
-        if self._hess is not None:
-            return self._hess(x)
-        raise NotImplementedError(f"{self.name} does not provide `hess`.")
-
-    def hessp(self, x, v):
-        """Hessian-vector product at x."""
-        if self._hessp is not None:
-            return self._hessp(x, v)
-        return self.hess(x) @ v
-
-
-def _callable_name(obj: Any) -> str | None:
-    if obj is None:
-        return None
-    return getattr(obj, "__name__", None) or type(obj).__name__
+SmoothProblem._root = SmoothProblem

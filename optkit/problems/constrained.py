@@ -36,96 +36,9 @@ from typing import Callable
 import numpy as np
 import scipy.sparse as sp
 
-from .base import Problem
+from .base import _OBJECTIVE_DERIVED, _OracleProblem
 
 __all__ = ["EqualityConstrainedProblem", "ConstrainedProblem"]
-
-
-class _OracleProblem(Problem):
-    """Shared machinery: oracles stored as callables or overridden methods.
-
-    Subclasses set ``_root`` to themselves (the class whose methods are the
-    defaults), ``oracle_names`` and ``_derived`` (oracle -> tuple of
-    alternatives, each a tuple of oracles that together provide it).
-    """
-
-    _root: type = Problem
-    _derived: dict[str, tuple[tuple[str, ...], ...]] = {}
-
-    def __init__(self, callables: dict, *, x0=None, f_star=None, name=None):
-        first = next((c for c in callables.values() if c is not None), None)
-        super().__init__(x0=x0, f_star=f_star,
-                         name=name or getattr(first, "__name__", None))
-        for arg_name, value in callables.items():
-            if value is not None and not callable(value):
-                raise TypeError(
-                    f"`{arg_name}` must be callable, got {type(value).__name__}."
-                )
-        self._oracles = {k: v for k, v in callables.items() if v is not None}
-
-    def _overrides(self, method: str) -> bool:
-        return getattr(type(self), method) is not getattr(self._root, method)
-
-    def _has(self, oracle: str) -> bool:
-        return oracle in self._oracles or self._overrides(oracle)
-
-    def provides(self, oracle: str, _seen: frozenset = frozenset()) -> bool:
-        if oracle not in self.oracle_names:
-            return False
-        if self._has(oracle):
-            return True
-        seen = _seen | {oracle}
-        for alternative in self._derived.get(oracle, ()):
-            if all(o not in seen and self.provides(o, seen) for o in alternative):
-                return True
-        return False
-
-    def _call(self, oracle: str, *args):
-        fn = self._oracles.get(oracle)
-        if fn is None:
-            raise NotImplementedError(f"{self.name} does not provide `{oracle}`.")
-        return fn(*args)
-
-    # -- objective oracles (shared by both families) -------------------------
-    def fun(self, x):
-        """Objective value f(x)."""
-        if "fun" not in self._oracles and self.provides("fun_and_grad"):
-            return self.fun_and_grad(x)[0]
-        return self._call("fun", x)
-
-    def grad(self, x):
-        """Gradient of f at x, shape (n,)."""
-        if "grad" not in self._oracles and self._has("fun_and_grad"):
-            return self.fun_and_grad(x)[1]
-        return self._call("grad", x)
-
-    def fun_and_grad(self, x):
-        """``(f(x), grad f(x))`` in one call."""
-        if "fun_and_grad" in self._oracles:
-            return self._oracles["fun_and_grad"](x)
-        return self.fun(x), self.grad(x)
-
-    def hess(self, x):
-        """Hessian of f at x: ndarray (n, n), scipy.sparse matrix or LinearOperator."""
-        return self._call("hess", x)
-
-    def hessp(self, x, v):
-        """Hessian-vector product of f at x, shape (n,)."""
-        if "hessp" in self._oracles:
-            return self._oracles["hessp"](x, v)
-        return self.hess(x) @ np.asarray(v)
-
-    def lagrangian_hess(self, x, lam):
-        r"""Hessian of :math:`L(x, \lambda) = f(x) + \lambda^T c(x)` in x."""
-        return self._call("lagrangian_hess", x, lam)
-
-
-_OBJECTIVE_DERIVED = {
-    "fun": (("fun_and_grad",),),
-    "grad": (("fun_and_grad",),),
-    "fun_and_grad": (("fun", "grad"),),
-    "hessp": (("hess",),),
-}
 
 
 class EqualityConstrainedProblem(_OracleProblem):
