@@ -69,6 +69,11 @@ def methods(family: str | None = None) -> list[str]:
     >>> import optkit
     >>> "fgm" in optkit.methods("smooth")
     True
+
+    Returns
+    -------
+    list of str
+        Canonical method names, sorted.
     """
     families = {cls.family for cls in _SOLVERS.values()}
     if family is not None and family not in families:
@@ -80,7 +85,19 @@ def methods(family: str | None = None) -> list[str]:
 
 
 def method_info(method: str) -> dict:
-    """Name, aliases, family, needs, summary and reference of one method."""
+    """Describe one method: name, aliases, family, needs, summary and paper.
+
+    Parameters
+    ----------
+    method : str
+        Method name or alias.
+
+    Returns
+    -------
+    dict
+        Keys ``name, aliases, family, requires, summary, reference,
+        certificate``.
+    """
     cls = get_solver(method)
     return dict(name=cls.name, aliases=cls.aliases, family=cls.family,
                 requires=cls.requires, summary=cls.summary,
@@ -96,6 +113,11 @@ def show_options(method: str, disp: bool = True) -> str | None:
         Method name or alias.
     disp : bool, default True
         Print the text; when False return it instead (scipy's convention).
+
+    Returns
+    -------
+    str or None
+        The text when ``disp`` is False.
     """
     from .options import DriverOptions
 

@@ -77,7 +77,18 @@ def _run_one(problem, method, method_options, x0, tol, callback, common, maxiter
 
 
 def best_fun(results) -> float:
-    """The smallest objective value found by any run (a stand-in for f*)."""
+    """The smallest objective value found by any run (a stand-in for f*).
+
+    Parameters
+    ----------
+    results : dict or sequence of OptimizeResult
+        Runs on the same problem.
+
+    Returns
+    -------
+    float
+        The minimum over every run's trace and final value.
+    """
     values = [np.nanmin(r.trace["fun"]) for r in _as_dict(results).values() if len(r.trace)]
     values += [r.fun for r in _as_dict(results).values()]
     return float(np.nanmin(values))
@@ -108,6 +119,7 @@ def plot(results, x: str = "nit", y: str = "fun_gap", *, f_star: float | None = 
     ax : matplotlib Axes, optional
         Draw there; a new figure otherwise.
     title : str, optional
+        Axes title.
 
     Returns
     -------
