@@ -30,7 +30,8 @@ def is_peer(method: str) -> bool:
 
 
 def run_scipy(problem, method: str, x0=None, *, tol: float = 1e-6,
-              maxiter: int = 10_000, options: dict | None = None) -> OptimizeResult:
+              maxiter: int = 10_000, maxtime: float | None = None,
+              options: dict | None = None) -> OptimizeResult:
     """Run ``scipy.optimize.minimize`` on an optkit smooth problem.
 
     Oracle calls go through the same counted oracle as optkit's methods, and
@@ -50,8 +51,16 @@ def run_scipy(problem, method: str, x0=None, *, tol: float = 1e-6,
         set to a tiny value so that scipy stops on the gradient too).
     maxiter : int
         scipy's ``maxiter``.
+    maxtime : float, optional
+        Seconds; checked after every iteration, the run then stops through a
+        ``StopIteration`` in scipy's callback (status 2).
     options : dict, optional
         Extra scipy options.
+
+    Returns
+    -------
+    OptimizeResult
+        With optkit's status, counts, certificate and trace.
     """
     name = method[len(PEER_PREFIX):] if is_peer(method) else method
     key = name.lower()
@@ -87,8 +96,13 @@ def run_scipy(problem, method: str, x0=None, *, tol: float = 1e-6,
         trace.append((nit, t - start - excluded[0], f, grad_norm(x)) + oracle.counts())
         excluded[0] += time.perf_counter() - t
 
+    timed_out = [False]
+
     def callback(intermediate_result):
         record(len(trace), intermediate_result.x, float(intermediate_result.fun))
+        if maxtime is not None and trace.rows[-1][1] >= maxtime:
+            timed_out[0] = True
+            raise StopIteration
 
     record(0, x0, problem.fun(x0))
     excluded[0] = time.perf_counter() - start
@@ -98,7 +112,9 @@ def run_scipy(problem, method: str, x0=None, *, tol: float = 1e-6,
     elapsed = time.perf_counter() - start - excluded[0]
     cert = grad_norm(res.x)
     nfev, njev, nhev, nhvp = oracle.counts()
-    if res.success and cert <= tol:
+    if timed_out[0]:
+        status, message = Status.MAXTIME, STATUS_MESSAGES[Status.MAXTIME]
+    elif res.success and cert <= tol:
         status, message = Status.CONVERGED, STATUS_MESSAGES[Status.CONVERGED]
     elif res.success:
         # scipy stopped on its own criterion (e.g. relative f decrease) before tol

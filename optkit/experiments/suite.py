@@ -438,14 +438,8 @@ def _run_one(problem, method, options, settings):
 
     tol, maxiter, maxtime = settings["tol"], settings["maxiter"], settings["maxtime"]
     if is_peer(method):
-        res = run_scipy(problem, method, None, tol=tol, maxiter=maxiter, options=options)
-        if (maxtime is not None and res.time > maxtime
-                and res.status in (Status.CONVERGED, Status.MAXITER)):
-            # a scipy run cannot be stopped on time: past maxtime it counts as status 2
-            res.status, res.success = int(Status.MAXTIME), False
-            res.message = (f"Maximum time (maxtime={maxtime:g} s) exceeded: the scipy run "
-                           f"took {res.time:.3g} s ({res.message})")
-        return res
+        return run_scipy(problem, method, None, tol=tol, maxiter=maxiter, maxtime=maxtime,
+                         options=options)
     opts = {"maxiter": maxiter}
     if maxtime is not None:
         opts["maxtime"] = maxtime
@@ -554,9 +548,8 @@ def run_suite(problems, methods, *, tol: float = 1e-6, maxiter: int = 10_000,
     maxiter : int, default 10000
         Iteration cap of every run.
     maxtime : float, optional
-        Seconds per run. optkit methods stop at it (status 2); a scipy peer
-        cannot be interrupted, so a peer run longer than ``maxtime`` is
-        recorded with status 2 afterwards.
+        Seconds per run; optkit methods and scipy peers stop at the first
+        iteration past it (status 2).
     n_jobs : int, default 1
         Worker processes (one task per problem; every method of a problem
         runs in the same worker). ``-1`` uses every CPU.

@@ -76,3 +76,16 @@ def test_format_table_has_a_row_per_run(rosen_problem):
     lines = text.splitlines()
     assert lines[0].split()[:3] == ["method", "status", "nit"]
     assert lines[2].startswith("gm") and lines[3].startswith("fgm")
+
+
+def test_scipy_peer_stops_on_maxtime():
+    import time as _time
+
+    def slow(x):
+        _time.sleep(0.003)
+        return rosen(x)
+
+    p = optkit.SmoothProblem(slow, rosen_der, x0=[-1.2, 1.0])
+    res = run_scipy(p, "scipy:BFGS", tol=1e-14, maxtime=0.02)
+    assert res.status == optkit.Status.MAXTIME and not res.success
+    assert 0 < res.nit < 20
