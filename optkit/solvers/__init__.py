@@ -4,3 +4,4 @@ Importing this package registers every method.
 """
 
 from . import first_order  # noqa: F401
+from . import second_order  # noqa: F401

@@ -1,0 +1,101 @@
+"""Pieces shared by the second-order methods: Hessian checks and acceptance tests."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import scipy.sparse as sp
+from scipy.sparse.linalg import LinearOperator
+
+_EPS = np.finfo(float).eps
+#: a predicted decrease below this many ulps of |f| is treated as rounding noise
+NOISE_ULPS = 1e3
+#: relative asymmetry max|H - H^T| / max(1, max|H|) tolerated without `symmetrize`
+SYMMETRY_RTOL = 1e-8
+
+
+def dense_matrix(H, dim: int, *, symmetrize: bool, what: str = "hess"):
+    """A dense symmetric float ndarray from ``H``, or None if it is not finite.
+
+    ``H`` may be an ndarray, a scipy.sparse matrix or a LinearOperator (applied
+    to the identity: ``dim`` products). A matrix whose asymmetry exceeds
+    :data:`SYMMETRY_RTOL` raises ``ValueError`` unless ``symmetrize`` is True;
+    the (tiny) asymmetry below it is removed by symmetrizing.
+    """
+    if sp.issparse(H):
+        H = H.toarray()
+    elif isinstance(H, LinearOperator):
+        H = H @ np.eye(dim)
+    H = np.asarray(H, dtype=float)
+    if H.shape != (dim, dim):
+        raise ValueError(f"`{what}` returned an object of shape {H.shape}; "
+                         f"expected ({dim}, {dim}).")
+    if not np.isfinite(H).all():
+        return None
+    asym = float(np.abs(H - H.T).max()) if dim else 0.0
+    if asym > SYMMETRY_RTOL * max(1.0, float(np.abs(H).max())) and not symmetrize:
+        raise ValueError(
+            f"`{what}` returned a non-symmetric matrix (max |H - H^T| = {asym:.3g}). "
+            f"Fix the Hessian, or pass options={{'symmetrize': True}} to use its "
+            f"symmetric part (H + H^T)/2.")
+    if asym:
+        H = 0.5 * (H + H.T)
+    return H
+
+
+def value_test_unreliable(predicted_decrease: float, f_ref: float) -> bool:
+    """Whether a predicted decrease is below the rounding error of f."""
+    return predicted_decrease <= NOISE_ULPS * _EPS * abs(f_ref)
+
+
+def cubic_step_accepted(oracle, x_new, f, g, A_h, h, r, M, model) -> tuple[bool, float]:
+    r"""The adaptive-M test of the cubic Newton methods.
+
+    Value test (Nesterov & Polyak 2006, Sec. 5): :math:`f(x+h) \le f(x) + m_M(h)`.
+    When the model decrease :math:`-m_M(h)` is below the rounding error of f
+    the value test is meaningless, and the gradient form of the same bound is
+    used, :math:`\|\nabla f(x+h) - g - Ah\| \le \tfrac{M}{2}\|h\|^2` (it holds
+    when M is at least the Lipschitz constant of the Hessian), with a
+    rounding allowance on the gradients.
+
+    Returns ``(accepted, f_new)``.
+    """
+    f_new = oracle.fun(x_new)
+    if not math.isfinite(f_new):
+        return False, f_new
+    if not value_test_unreliable(-model, f):
+        return f_new <= f + model + 8 * _EPS * abs(f), f_new
+    if f_new > f + 1e4 * _EPS * abs(f) + 1e-300:
+        return False, f_new
+    g_new = oracle.grad(x_new)
+    if not np.isfinite(g_new).all():
+        return True, f_new           # the driver's guard reports it
+    lhs = float(np.linalg.norm(g_new - g - A_h))
+    noise = NOISE_ULPS * _EPS * (float(np.linalg.norm(g)) + float(np.linalg.norm(g_new))
+                                 + float(np.linalg.norm(A_h)))
+    return lhs <= 0.5 * M * r * r + noise, f_new
+
+
+def regularized_step_accepted(oracle, x_new, f, dual_norm, step, lam) -> tuple[bool, float]:
+    r"""The adaptive test of the gradient-regularized Newton methods.
+
+    Value test (Semenov, Jaggi & Doikov 2025, Alg. 1):
+    :math:`f(x) - f(x+\Delta) \ge \|\nabla f(x+\Delta)\|_*^2 / (8\lambda)`.
+    Near a minimizer, where the decrease is below the rounding error of f,
+    its gradient counterpart :math:`\langle \nabla f(x+\Delta), -\Delta\rangle
+    \ge \|\nabla f(x+\Delta)\|_*^2 / (4\lambda)` is used (the test of the
+    super-universal Newton method, Doikov, Mishchenko & Nesterov 2024).
+
+    ``dual_norm(v)`` computes :math:`\|v\|_*`. Returns ``(accepted, f_new)``.
+    """
+    f_new, g_new = oracle.fun_and_grad(x_new)
+    if not math.isfinite(f_new):
+        return False, f_new
+    if not np.isfinite(g_new).all():
+        return True, f_new           # the driver's guard reports it
+    gn2 = dual_norm(g_new) ** 2
+    decrease = f - f_new
+    if not value_test_unreliable(max(decrease, gn2 / (8 * lam)), f):
+        return decrease >= gn2 / (8 * lam) - 8 * _EPS * abs(f), f_new
+    return float(-(g_new @ step)) >= gn2 / (4 * lam) * (1 - 1e-8), f_new
