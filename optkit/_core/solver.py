@@ -40,7 +40,8 @@ class State:
     failure : str or None
         Set by ``step`` when the method cannot go on (line search failed,
         infeasible subproblem...): the driver stops with status 5 and this
-        message.
+        message, and returns the previous state (the failed iteration is not
+        counted).
     """
 
     x: np.ndarray
