@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.linalg import LinearOperator
+
+from ..._core.options import Options, option
 
 _EPS = np.finfo(float).eps
 #: a predicted decrease below this many ulps of |f| is treated as rounding noise
@@ -99,3 +102,29 @@ def regularized_step_accepted(oracle, x_new, f, dual_norm, step, lam) -> tuple[b
     if not value_test_unreliable(max(decrease, gn2 / (8 * lam)), f):
         return decrease >= gn2 / (8 * lam) - 8 * _EPS * abs(f), f_new
     return float(-(g_new @ step)) >= gn2 / (4 * lam) * (1 - 1e-8), f_new
+
+
+@dataclasses.dataclass(frozen=True)
+class AdaptiveMOptions(Options):
+    """Options shared by the methods with an adaptive regularization constant M.
+
+    Subclasses redeclare ``M`` and ``adaptive`` with the meaning M has in
+    their method; the floor, the trial cap, the Hessian symmetrization and
+    the check that a fixed M is given are common.
+    """
+
+    M: float = option(None, "Regularization constant. Required when adaptive=False; the "
+                      "first trial when adaptive=True (default 1.0).",
+                      low=0.0, low_inclusive=False)
+    adaptive: bool = option(True, "Double M until the method's acceptance test holds, then "
+                            "halve it for the next iteration.", kind=bool)
+    M_min: float = option(1e-5, "Floor of the adaptive M.", low=0.0, low_inclusive=False)
+    max_trials: int = option(40, "Cap on the trials of M in one iteration; reaching it stops "
+                             "the run with status 5.", kind=int, low=1)
+    symmetrize: bool = option(False, "Use the symmetric part (H + H^T)/2 of a non-symmetric "
+                              "Hessian instead of raising ValueError.", kind=bool)
+
+    def check(self):
+        if not self.adaptive and self.M is None:
+            raise ValueError("Option `M` is required when adaptive=False; give M (> 0) "
+                             "or use adaptive=True.")

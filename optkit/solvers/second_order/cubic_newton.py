@@ -7,9 +7,9 @@ import dataclasses
 import numpy as np
 from scipy.sparse.linalg import LinearOperator
 
-from ..._core.options import Options, option
+from ..._core.options import option
 from ..._core.registry import register
-from ._common import dense_matrix
+from ._common import AdaptiveMOptions, dense_matrix
 from ._cubic import CubicFamily
 from ._subproblem import eig_of, solve_cubic_eig, solve_cubic_krylov
 
@@ -20,7 +20,7 @@ AUTO_DENSE_MAX_DIM = 2000
 
 
 @dataclasses.dataclass(frozen=True)
-class CubicNewtonOptions(Options):
+class CubicNewtonOptions(AdaptiveMOptions):
     """Options of :class:`CubicNewton` (``method="cubic-newton"``)."""
 
     M: float = option(None, "Cubic regularization parameter (an estimate of the Lipschitz "
@@ -28,9 +28,6 @@ class CubicNewtonOptions(Options):
                       "trial when adaptive=True (default 1.0).", low=0.0, low_inclusive=False)
     adaptive: bool = option(True, "Double M until f(x+h) <= f(x) + m_M(h), then halve it "
                             "for the next iteration (Nesterov-Polyak Sec. 5).", kind=bool)
-    M_min: float = option(1e-5, "Floor of the adaptive M.", low=0.0, low_inclusive=False)
-    max_trials: int = option(40, "Cap on the trials of M in one iteration; reaching it stops "
-                             "the run with status 5.", kind=int, low=1)
     subproblem: str = option("auto", "'eigen': dense eigendecomposition of the Hessian and a "
                              "secular-equation solve (exact, hard case included); 'krylov': "
                              "Lanczos on Hessian-vector products (matrix-free); 'auto': "
@@ -47,16 +44,12 @@ class CubicNewtonOptions(Options):
                               "the last; only with the eigen route). With 'second-order' a run "
                               "started at a strict saddle moves away from it.",
                               kind=str, choices=("grad", "second-order"))
-    symmetrize: bool = option(False, "Use the symmetric part (H + H^T)/2 of a non-symmetric "
-                              "Hessian instead of raising ValueError.", kind=bool)
 
     def check(self):
         if self.certificate == "second-order" and self.subproblem == "krylov":
             raise ValueError("Option `certificate`='second-order' needs the eigen route; "
                              "use subproblem='eigen' or 'auto'.")
-        if not self.adaptive and self.M is None:
-            raise ValueError("Option `M` is required when adaptive=False; give M (> 0) "
-                             "or use adaptive=True.")
+        super().check()
 
 
 @register

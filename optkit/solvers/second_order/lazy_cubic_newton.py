@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 
-from ..._core.options import Options, option
+from ..._core.options import option
 from ..._core.registry import register
-from ._common import dense_matrix
+from ._common import AdaptiveMOptions, dense_matrix
 from ._cubic import CubicFamily, CubicState
 from ._lazy import Snapshot, fields_of, m_option, phase_length
 from ._subproblem import eig_of, solve_cubic_eig
@@ -15,7 +15,7 @@ __all__ = ["LazyCubicNewton", "LazyCubicNewtonOptions"]
 
 
 @dataclasses.dataclass(frozen=True)
-class LazyCubicNewtonOptions(Options):
+class LazyCubicNewtonOptions(AdaptiveMOptions):
     """Options of :class:`LazyCubicNewton` (``method="lazy-cubic-newton"``)."""
 
     m: object = m_option()
@@ -25,16 +25,6 @@ class LazyCubicNewtonOptions(Options):
     adaptive: bool = option(True, "Double M until f(x+h) <= f(x) + m_M(h) holds for the model "
                             "built with the current gradient and the stale Hessian, then "
                             "halve it for the next iteration.", kind=bool)
-    M_min: float = option(1e-5, "Floor of the adaptive M.", low=0.0, low_inclusive=False)
-    max_trials: int = option(40, "Cap on the trials of M in one iteration; reaching it stops "
-                             "the run with status 5.", kind=int, low=1)
-    symmetrize: bool = option(False, "Use the symmetric part (H + H^T)/2 of a non-symmetric "
-                              "Hessian instead of raising ValueError.", kind=bool)
-
-    def check(self):
-        if not self.adaptive and self.M is None:
-            raise ValueError("Option `M` is required when adaptive=False; give M (> 0) "
-                             "or use adaptive=True.")
 
 
 @dataclasses.dataclass(kw_only=True)

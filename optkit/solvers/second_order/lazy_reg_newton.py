@@ -7,10 +7,10 @@ import math
 
 import numpy as np
 
-from ..._core.options import Options, option
+from ..._core.options import option
 from ..._core.registry import register
 from ..._core.solver import Solver, State
-from ._common import dense_matrix, regularized_step_accepted
+from ._common import AdaptiveMOptions, dense_matrix, regularized_step_accepted
 from ._lazy import Snapshot, m_option, phase_length
 from ._subproblem import eig_of
 
@@ -18,7 +18,7 @@ __all__ = ["LazyRegNewton", "LazyRegNewtonOptions"]
 
 
 @dataclasses.dataclass(frozen=True)
-class LazyRegNewtonOptions(Options):
+class LazyRegNewtonOptions(AdaptiveMOptions):
     """Options of :class:`LazyRegNewton` (``method="lazy-reg-newton"``)."""
 
     m: object = m_option()
@@ -27,16 +27,6 @@ class LazyRegNewtonOptions(Options):
                       "adaptive=True (default 1.0).", low=0.0, low_inclusive=False)
     adaptive: bool = option(True, "Double M until f(x) - f(x+h) >= ||g(x+h)||^2 / (8 lambda), "
                             "then halve it for the next iteration.", kind=bool)
-    M_min: float = option(1e-5, "Floor of the adaptive M.", low=0.0, low_inclusive=False)
-    max_trials: int = option(40, "Cap on the trials of M in one iteration; reaching it stops "
-                             "the run with status 5.", kind=int, low=1)
-    symmetrize: bool = option(False, "Use the symmetric part (H + H^T)/2 of a non-symmetric "
-                              "Hessian instead of raising ValueError.", kind=bool)
-
-    def check(self):
-        if not self.adaptive and self.M is None:
-            raise ValueError("Option `M` is required when adaptive=False; give M (> 0) "
-                             "or use adaptive=True.")
 
 
 @dataclasses.dataclass(kw_only=True)
