@@ -37,10 +37,13 @@ def quadratic_callables(d=6, kappa=50.0, seed=0):
     hess = Counter(lambda x: A.copy())
     hessp = Counter(lambda x, p: A @ p)
     return dict(fun=fun, jac=jac, hess=hess, hessp=hessp, x_star=np.linalg.solve(A, b),
-                x0=np.ones(d))
+                x0=np.ones(d),
+                counters={"nfev": fun, "njev": jac, "nhev": hess, "nhvp": hessp})
 
 
-#: family -> factory of (minimize keyword arguments, counters) for the contract test.
+#: family -> factory of the contract problem (see ``tests/test_contract.py::_run``
+#: for the keys: ``problem`` or smooth callables, ``x0``, ``x_star`` or
+#: ``check(res)``, ``counters``, optional ``options`` and ``tol``).
 CONTRACT_PROBLEMS = {
     "smooth": quadratic_callables,
 }

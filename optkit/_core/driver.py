@@ -154,6 +154,7 @@ def run(solver: Solver, problem, x0: np.ndarray, *, tol: float,
                 status = Status.MAXTIME
                 break
             previous, previous_cert = state, cert
+            solver.max_advance = maxiter - nit
             state = solver.step(state)
             nit += state.advanced
             cert = solver.certificate(state)
@@ -196,14 +197,12 @@ def run(solver: Solver, problem, x0: np.ndarray, *, tol: float,
     if recording and last_recorded != nit:
         record(nit, elapsed, state, cert)
 
-    nfev, njev, nhev, nhvp = counts()[:4]
     result = OptimizeResult(
         x=state.x, fun=state.fun, jac=state.jac,
         success=status == Status.CONVERGED, status=int(status),
         message=STATUS_MESSAGES[status] + detail,
-        nit=nit, nfev=nfev, njev=njev, nhev=nhev, nhvp=nhvp,
-        time=elapsed, method=solver.name, certificate=cert,
-        trace=trace,
+        nit=nit, time=elapsed, method=solver.name, certificate=cert,
+        trace=trace, **dict(zip(oracle.count_names, counts())),
     )
     result.update(solver.result_fields(state))
     return result

@@ -92,12 +92,22 @@ class Solver:
     summary: ClassVar[str] = ""
     reference: ClassVar[str] = ""
 
+    #: Set by the driver before each ``step``: iterations left before maxiter.
+    #: Solvers whose ``step`` runs a block of iterations (compiled sweeps) must
+    #: not advance more than this, so that ``maxiter`` is exact.
+    max_advance: int | None = None
+
     def __init__(self, options: Options | None = None):
         self.options = self.Options() if options is None else options
         self.oracle = None
 
     def make_oracle(self, problem, dim: int):
-        """The counted oracle this method talks to."""
+        """The counted oracle this method talks to.
+
+        Family oracles expose ``count_names`` (starting with ``nfev, njev,
+        nhev, nhvp``, then family counts such as ``nlmo`` or ``nmatvec``) and
+        ``counts()``; every count becomes a trace column and a result field.
+        """
         return CountedSmoothOracle(problem, dim)
 
     def init(self, oracle, x0: np.ndarray) -> State:
