@@ -57,7 +57,9 @@ def minimize(fun_or_problem, x0=None, method=None, *, args=(), jac=None, hess=No
     options : dict, optional
         Method options (:func:`optkit.show_options`) and the options every
         method accepts: ``maxiter``, ``maxtime`` (seconds), ``progress``,
-        ``record_every``, ``trace``.
+        ``record_every``, ``trace``. For Frank-Wolfe methods called with
+        callables, ``options["lmo"]`` is the feasible set (a set of
+        :mod:`optkit.problems.sets` or a callable ``lmo(g) -> vertex``).
 
     Returns
     -------
@@ -75,6 +77,9 @@ def minimize(fun_or_problem, x0=None, method=None, *, args=(), jac=None, hess=No
     (True, True)
     """
     problem = _as_problem(fun_or_problem, args=args, jac=jac, hess=hess, hessp=hessp)
+    if not isinstance(fun_or_problem, Problem) and method is not None \
+            and get_solver(method).family == "lmo":
+        problem, options = _as_lmo_problem(problem, options, method)
     if x0 is None:
         if problem.x0 is None:
             raise ValueError("`x0` is required: the problem has no default starting point.")
@@ -86,9 +91,9 @@ def minimize(fun_or_problem, x0=None, method=None, *, args=(), jac=None, hess=No
             raise ValueError(f"`method` is required for {problem.family!r} problems.")
         method = DEFAULT_METHOD[problem.family]
     solver_cls = get_solver(method)
-    _check_fit(solver_cls, problem)
-
+    _check_family(solver_cls, problem)
     driver_options, method_options = split_options(options, solver_cls.Options, solver_cls.name)
+    _check_fit(solver_cls, problem, method_options)
     tol = solver_cls.default_tol if tol is None else check_tol(tol)
     return driver.run(solver_cls(method_options), problem, x0, tol=tol,
                       driver_options=driver_options, callback=callback)
@@ -130,12 +135,31 @@ def _as_problem(fun_or_problem, *, args, jac, hess, hessp) -> Problem:
     return SmoothProblem(fun, **kwargs)
 
 
-def _check_fit(solver_cls, problem: Problem) -> None:
+def _as_lmo_problem(problem: SmoothProblem, options, method):
+    """Callables + ``options["lmo"]`` (a set or ``lmo(g)``) -> LMOProblem (Frank-Wolfe family)."""
+    from .problems.lmo import LMOProblem
+
+    options = dict(options or {})
+    lmo = options.pop("lmo", None)
+    if lmo is None:
+        raise ValueError(f"Method {method!r} needs the feasible set: pass options={{'lmo': "
+                         "a set of optkit.problems.sets or a callable lmo(g) -> vertex}.")
+    return LMOProblem.from_smooth(problem, lmo), options
+
+
+def _check_family(solver_cls, problem: Problem) -> None:
     if solver_cls.family != problem.family:
         raise ValueError(
             f"Method {solver_cls.name!r} solves {solver_cls.family!r} problems; "
             f"the problem given is a {problem.family!r} problem ({type(problem).__name__}).")
-    for need in solver_cls.requires:
+
+
+def _check_fit(solver_cls, problem: Problem, method_options=None) -> None:
+    """Family, and the oracles the method needs with these options
+    (``solver_cls.requirements(method_options)``; None: the defaults)."""
+    _check_family(solver_cls, problem)
+    needs = solver_cls.requirements(method_options)
+    for need in needs:
         if problem.provides(need):
             continue
         if need == "grad" and getattr(problem, "finite_difference", None):

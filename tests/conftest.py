@@ -44,8 +44,86 @@ def quadratic_callables(d=6, kappa=50.0, seed=0):
 #: family -> factory of the contract problem (see ``tests/test_contract.py::_run``
 #: for the keys: ``problem`` or smooth callables, ``x0``, ``x_star`` or
 #: ``check(res)``, ``counters``, optional ``options`` and ``tol``).
+def composite_l1_quadratic(d=6, kappa=20.0, seed=1, alpha=0.3):
+    """1/2 x'Ax - b'x + alpha ||x||_1 through counted callables (coordinate methods).
+
+    The check is the Lasso KKT system: |g_i| <= alpha where x_i = 0 and
+    g_i = -alpha sign(x_i) elsewhere (g = Ax - b), to 1e-8.
+    """
+    from optkit.problems import CompositeProblem, SmoothProblem
+    from optkit.problems.composite import L1
+
+    p = quadratic_callables(d, kappa, seed)
+    A, b = random_spd(d, kappa, seed)
+    smooth = SmoothProblem(p["fun"], grad=p["jac"], hess=p["hess"], hessp=p["hessp"])
+
+    def check(res):
+        g = A @ res.x - b
+        nz = res.x != 0
+        assert np.all(np.abs(g[~nz]) <= alpha + 1e-8)
+        np.testing.assert_allclose(g[nz], -alpha * np.sign(res.x[nz]), atol=1e-8)
+
+    return dict(problem=CompositeProblem(smooth, L1(alpha)), x0=np.ones(d), check=check,
+                counters=p["counters"], options={"updates_per_step": 1})
+
+
+def ot_small(n=7, m=5, reg=0.5, seed=3):
+    """Entropic OT between random histograms (methods of the "ot" family).
+
+    The check compares the plan with POT's ``ot.bregman.sinkhorn_log`` run to
+    a marginal error of 1e-14, to 1e-9. Every step advances one iteration
+    (``check_every=1``). The OT oracle calls compiled kernels, not problem
+    callables, so there is no independent counter (``counters`` is empty).
+    """
+    import ot as pot
+
+    from optkit.problems.ot import OTProblem
+
+    rng = np.random.default_rng(seed)
+    a, b = rng.random(n) + 0.1, rng.random(m) + 0.1
+    a, b = a / a.sum(), b / b.sum()
+    M = rng.random((n, m))
+    P_ref = pot.bregman.sinkhorn_log(a, b, M, reg, numItermax=100_000, stopThr=1e-15)
+
+    def check(res):
+        np.testing.assert_allclose(res.plan, P_ref, rtol=0, atol=1e-9)
+
+    return dict(problem=OTProblem(a, b, M, reg), x0=np.zeros(n + m), check=check,
+                counters={}, options={"check_every": 1})
+
+
+def lmo_quadratic_l1(d=4, kappa=5.0, seed=3):
+    """Frank-Wolfe family: a strongly convex quadratic over the unit l1 ball, minimizer
+    inside; fun, jac and the lmo wrapped in Counters. The tolerance is loose enough
+    for the zeroth-order method (its accuracy is tested in tests/solvers/frank_wolfe)."""
+    from optkit.problems import LMOProblem
+    from optkit.problems.sets import L1Ball
+
+    A, _ = random_spd(d, kappa, seed)
+    c = np.linspace(0.2, -0.1, d)
+    b = A @ c
+    fun = Counter(lambda x: 0.5 * x @ A @ x - b @ x)
+    jac = Counter(lambda x: A @ x - b)
+    lmo = Counter(L1Ball(1.0).lmo)
+    f_star = fun.fn(c)
+
+    def check(res):
+        assert np.abs(res.x).sum() <= 1.0 + 1e-12
+        if res.method == "zo-fw":
+            assert fun.fn(res.x) - f_star <= 0.05
+        else:                                   # the FW gap bounds f - f*
+            assert fun.fn(res.x) - f_star <= res.certificate + 1e-12
+
+    problem = LMOProblem(fun, jac, lmo)
+    return dict(problem=problem, x0=np.eye(d)[0], check=check, tol=0.05,
+                counters={"nfev": fun, "njev": jac, "nlmo": lmo})
+
+
 CONTRACT_PROBLEMS = {
     "smooth": quadratic_callables,
+    "ot": ot_small,
+    "composite": composite_l1_quadratic,
+    "lmo": lmo_quadratic_l1,
 }
 
 

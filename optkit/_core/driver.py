@@ -44,14 +44,28 @@ def wrap_callback(callback):
 
 def _is_finite_state(state: State, cert: float) -> str | None:
     """None when the state is finite, else a phrase saying what is not."""
+    named = getattr(state, "nonfinite", None)
+    if named is not None:
+        return named
     if not math.isfinite(state.fun):
         return f"f = {state.fun}"
     # a finite sum is the cheap common case; an overflowing sum is checked entrywise
     if not math.isfinite(float(np.sum(state.x))) and not np.all(np.isfinite(state.x)):
         return "x has non-finite entries"
     if not math.isfinite(cert):
+        jac = getattr(state, "jac", None)
+        if (isinstance(jac, np.ndarray) and jac.dtype.kind in "fc"
+                and not np.all(np.isfinite(jac))):
+            return f"the gradient has {_what_nonfinite(jac)} entries"
         return f"certificate = {cert}"
     return None
+
+
+def _what_nonfinite(a) -> str:
+    """'NaN', 'inf' or 'NaN and inf': what the non-finite entries of ``a`` are."""
+    a = np.asarray(a)
+    kinds = [k for k, bad in (("NaN", np.isnan(a).any()), ("inf", np.isinf(a).any())) if bad]
+    return " and ".join(kinds) or "non-finite"
 
 
 class _Progress:

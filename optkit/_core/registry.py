@@ -15,6 +15,9 @@ _ALIASES: dict[str, str] = {}
 #: The method ``minimize`` uses when ``method=None``, per problem family.
 DEFAULT_METHOD = {
     "smooth": "fgm",
+    "ot": "sinkhorn-log",
+    "composite": "bcd",
+    "lmo": "fw",
 }
 
 

@@ -42,6 +42,11 @@ class State:
         infeasible subproblem...): the driver stops with status 5 and this
         message, and returns the previous state (the failed iteration is not
         counted).
+    nonfinite : str or None
+        Set by ``step`` (or ``init``) when a quantity it computed from the
+        user's oracles is not finite, naming it (e.g. ``"the Hessian has NaN
+        entries"``): the driver stops with status 3 and this phrase, and
+        returns the previous state, as for a non-finite f.
     """
 
     x: np.ndarray
@@ -49,6 +54,7 @@ class State:
     jac: np.ndarray | None = None
     advanced: int = 1
     failure: str | None = None
+    nonfinite: str | None = None
 
 
 class Solver:
@@ -100,6 +106,16 @@ class Solver:
     def __init__(self, options: Options | None = None):
         self.options = self.Options() if options is None else options
         self.oracle = None
+
+    @classmethod
+    def requirements(cls, options: Options | None = None) -> tuple[str, ...]:
+        """Oracles the method needs with ``options`` (None: the defaults).
+
+        :func:`optkit.minimize` checks the problem against it. The default is
+        :attr:`requires`; a method whose needs depend on its options (e.g. a
+        curvature model that replaces the Hessian) overrides it.
+        """
+        return cls.requires
 
     def make_oracle(self, problem, dim: int):
         """The counted oracle this method talks to.

@@ -9,7 +9,13 @@ from . import cutest, glm, libsvm, synthetic
 from .base import Problem, SmoothProblem
 from .constrained import ConstrainedProblem, EqualityConstrainedProblem
 from .glm import LeastSquares, LogisticRegression, SoftmaxRegression
+from .composite import CompositeProblem, ElasticNet, L1LogisticRegression, Lasso
+from .ot import OTProblem
+from . import sets
+from .lmo import LMOProblem
 
 __all__ = ["Problem", "SmoothProblem", "EqualityConstrainedProblem", "ConstrainedProblem",
            "LogisticRegression", "SoftmaxRegression", "LeastSquares",
+           "CompositeProblem", "Lasso", "ElasticNet", "L1LogisticRegression", "OTProblem",
+           "LMOProblem", "sets",
            "glm", "libsvm", "cutest", "synthetic"]

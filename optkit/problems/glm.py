@@ -1055,3 +1055,6 @@ def from_libsvm(name, mu, *, kind="logistic", data_dir=None, fit_intercept=False
         _, Y = np.unique(np.asarray(y), return_inverse=True)
         return SoftmaxRegression(X, Y.ravel(), mu, name=f"softmax:{label}")
     return LeastSquares(X, y, mu, name=f"least-squares:{label}")
+
+
+from .composite import Lasso, ElasticNet, L1LogisticRegression  # noqa: E402

@@ -37,9 +37,14 @@ def value_test_unreliable(predicted_decrease: float, f_ref: float) -> bool:
     return predicted_decrease <= _NOISE_ULPS * _EPS * abs(f_ref)
 
 
-def curvature_holds(g_trial, g_ref, step, L: float) -> bool:
-    """``<g_trial - g_ref, step> <= L ||step||^2``: the gradient form of the test."""
-    return float((g_trial - g_ref) @ step) <= L * float(step @ step)
+def curvature_holds(g_trial, g_ref, step, L: float, sqnorm: float | None = None) -> bool:
+    """``<g_trial - g_ref, step> <= L ||step||^2``: the gradient form of the test.
+
+    ``sqnorm`` is ``||step||^2`` in the method's metric (default: Euclidean).
+    """
+    if sqnorm is None:
+        sqnorm = float(step @ step)
+    return float((g_trial - g_ref) @ step) <= L * sqnorm
 
 
 def backtracking_failure(max_backtracks: int, L: float) -> str:
@@ -63,6 +68,7 @@ class LipschitzSearchOptions(Options):
                                  "reaching it stops the run with status 5.", kind=int, low=1)
 
     def check(self):
+        super().check()
         if self.step == "constant" and self.L is None:
             raise ValueError("Option `L` is required when step='constant' "
                              "(the step is 1/L); give L or use step='adaptive'.")

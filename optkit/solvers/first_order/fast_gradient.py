@@ -11,6 +11,8 @@ import numpy as np
 from ..._core.options import option
 from ..._core.registry import register
 from ..._core.solver import Solver, State
+from .gradient import _not_descent
+from .preconditioners import IDENTITY
 from ._smoothness import (LipschitzSearchOptions, backtracking_failure, curvature_holds,
                           upper_model_holds, value_test_unreliable)
 
@@ -83,6 +85,10 @@ class FastGradientMethod(Solver):
 
     Certificate: :math:`\|\nabla f(x_k)\|` at the returned iterate.
 
+    The gradient steps are taken in a pluggable metric (:meth:`make_metric`):
+    the Euclidean one here; ``pfgm`` is this class with a polynomial
+    preconditioner plugged in.
+
     Notes
     -----
     Cost per iteration: one gradient at :math:`y_k` and one value at
@@ -117,32 +123,47 @@ class FastGradientMethod(Solver):
     summary = "Fast gradient method (similar triangles), convex/strongly convex, restarts"
     reference = "Nesterov, Lectures on Convex Optimization 2018; O'Donoghue & Candes 2015"
 
+    def make_metric(self, oracle, x0):
+        """The metric of the steps: the identity here;
+        :class:`~.preconditioned.PreconditionedFastGradientMethod` plugs in a
+        polynomial one."""
+        return IDENTITY
+
     def init(self, oracle, x0):
         self.oracle = oracle
+        self.metric = self.make_metric(oracle, x0)
         f, g = oracle.fun_and_grad(x0)
         L = self.options.initial_L
         return FastGradientState(x=x0, fun=f, jac=g, v=x0, A=0.0, L=L, L_next=L,
                                  grad_norm=float(np.linalg.norm(g)))
 
     def step(self, state):
-        oracle, opts = self.oracle, self.options
+        oracle, opts, metric = self.oracle, self.options, self.metric
         x, v, A, mu = state.x, state.v, state.A, opts.mu
         L = state.L_next
         adaptive = opts.step == "adaptive"
+        w = y_prev = None
         for trial in range(opts.max_backtracks + 1):
             a = _next_weight(A, L, mu)
             A_new = A + a
             y = (A * x + a * v) / A_new
             f_y, g_y = oracle.fun_and_grad(y)
-            v_new = ((1.0 + mu * A) * v + a * (mu * y - g_y)) / (1.0 + mu * A_new)
+            if w is None or y_prev is None or not np.array_equal(y, y_prev):
+                w = metric.direction(g_y)   # G^{-1} g_y (g_y itself for FGM)
+                gw, y_prev = float(g_y @ w), y
+                if not metric.is_identity and gw <= 0.0 and np.any(g_y):
+                    return dataclasses.replace(state, failure=_not_descent(metric, gw))
+            v_new = ((1.0 + mu * A) * v + a * (mu * y - w)) / (1.0 + mu * A_new)
             x_new = (A * x + a * v_new) / A_new
             f_new = oracle.fun(x_new)
             if not adaptive:
                 break
             d = x_new - y
-            model_decrease = -(g_y @ d + 0.5 * L * (d @ d))
+            # with mu = 0 (required by a non-identity metric) d = -(a^2/A_new) G^{-1} g_y
+            sq = metric.step_sqnorm(d, gw, a * a / A_new)
+            model_decrease = -(g_y @ d + 0.5 * L * sq)
             if value_test_unreliable(abs(model_decrease), f_y) and np.isfinite(f_new):
-                if curvature_holds(oracle.grad(x_new), g_y, d, L):
+                if curvature_holds(oracle.grad(x_new), g_y, d, L, sq):
                     break
             elif upper_model_holds(f_new, f_y - model_decrease, f_y):
                 break

@@ -8,6 +8,7 @@ import numpy as np
 
 from ..._core.registry import register
 from ..._core.solver import Solver, State
+from .preconditioners import IDENTITY
 from ._smoothness import (LipschitzSearchOptions, backtracking_failure, curvature_holds,
                           upper_model_holds, value_test_unreliable)
 
@@ -48,6 +49,10 @@ class GradientMethod(Solver):
 
     Certificate: :math:`\|\nabla f(x_k)\|`.
 
+    The step is taken in a pluggable metric (:meth:`make_metric`): the
+    Euclidean one here; ``pgm`` is this class with a polynomial
+    preconditioner :math:`P` plugged in (step :math:`P\nabla f(x_k)/(L_k s)`).
+
     Notes
     -----
     Cost per iteration: one gradient and one function value, plus one
@@ -80,30 +85,41 @@ class GradientMethod(Solver):
     summary = "Gradient method, constant step or adaptive Lipschitz estimate"
     reference = "Nesterov, Math. Program. 2013 (adaptive L)"
 
+    def make_metric(self, oracle, x0):
+        """The metric of the step (a :class:`~.preconditioners.Preconditioner`):
+        the identity here; :class:`~.preconditioned.PreconditionedGradientMethod`
+        plugs in a polynomial one."""
+        return IDENTITY
+
     def init(self, oracle, x0):
         self.oracle = oracle
+        self.metric = self.make_metric(oracle, x0)
         f, g = oracle.fun_and_grad(x0)
         L = self.options.initial_L
         return GradientState(x=x0, fun=f, jac=g, grad_norm=float(np.linalg.norm(g)),
                              L=L, L_next=L)
 
     def step(self, state):
-        oracle, opts = self.oracle, self.options
+        oracle, opts, metric = self.oracle, self.options, self.metric
         x, f, g = state.x, state.fun, state.jac
-        gg = float(g @ g)
+        w = metric.direction(g)             # G^{-1} g (g itself for GM)
+        gg = float(g @ w)                   # squared dual norm of g
+        if not metric.is_identity and gg <= 0.0 and np.any(g):
+            return dataclasses.replace(state, failure=_not_descent(metric, gg))
         if opts.step == "constant":
-            x_new = x - g / opts.L
+            x_new = x - w / opts.L
             f_new, g_new = oracle.fun_and_grad(x_new)
             return GradientState(x=x_new, fun=f_new, jac=g_new, L=opts.L, L_next=opts.L,
                                  grad_norm=float(np.linalg.norm(g_new)))
         L = state.L_next
         g_new = None
         for trial in range(opts.max_backtracks + 1):
-            x_new = x - g / L
+            x_new = x - w / L
             f_new = oracle.fun(x_new)
             if value_test_unreliable(gg / (2 * L), f) and np.isfinite(f_new):
                 g_new = oracle.grad(x_new)
-                if curvature_holds(g_new, g, x_new - x, L):
+                d = x_new - x
+                if curvature_holds(g_new, g, d, L, metric.step_sqnorm(d, gg, 1.0 / L)):
                     break
             elif upper_model_holds(f_new, f - gg / (2 * L), f):
                 break
@@ -123,3 +139,10 @@ class GradientMethod(Solver):
 
     def result_fields(self, state):
         return {"L": state.L}
+
+
+def _not_descent(metric, gg):
+    return (f"The preconditioned direction is not a descent direction (<g, P g> = {gg:.3g}): "
+            f"the {metric.name!r} preconditioner is not positive definite along the gradient "
+            "(estimated traces too noisy, or B not positive semidefinite); use "
+            "traces='exact', more n_probes, or a smaller tau.")

@@ -14,7 +14,7 @@ from scipy.optimize import HessianUpdateStrategy
 from ..._core.options import Options, option
 from ..._core.registry import register
 from ..._core.solver import Solver, State
-from ._common import dense_matrix, regularized_step_accepted
+from ._common import dense_matrix, nonfinite_phrase, regularized_step_accepted
 from ._subproblem import Eig
 from .lbfgs_update import LBFGSUpdate
 
@@ -162,6 +162,14 @@ class GradRegNewton(Solver):
                "Fisher, fixed, quasi-Newton), adaptive gamma")
     reference = "Semenov, Jaggi & Doikov, ICLR 2026, arXiv:2506.13710"
 
+    @classmethod
+    def requirements(cls, options=None):
+        """``hess`` only with ``curvature='hessian'`` (the default)."""
+        curvature = "hessian" if options is None else options.curvature
+        if isinstance(curvature, str) and curvature == "hessian":
+            return cls.requires
+        return ("fun", "grad")
+
     def init(self, oracle, x0):
         self.oracle = oracle
         opts = self.options
@@ -225,22 +233,23 @@ class GradRegNewton(Solver):
         return float(math.sqrt(s @ scipy.linalg.cho_solve(self._B_chol, s)))
 
     def _curvature_eig(self, x):
-        """The decomposition of H_k (None when not finite) and the factorization count."""
+        """The decomposition of H_k (a phrase when not finite) and the factorization count."""
         c = self.options.curvature
         if self._fixed is not None:
             return self._fixed, 0
         if self._strategy is not None:
             H = self._strategy.get_matrix()
-            what = "curvature"
+            what, name = "curvature", "quasi-Newton matrix"
         elif c == "hessian":
             H = self.oracle.hess(x)
-            what = "hess"
+            what, name = "hess", "Hessian"
         else:
             H = getattr(self.oracle.problem, _PROBLEM_METHOD[c])(x)
             what = _PROBLEM_METHOD[c]
-        H = dense_matrix(H, x.size, symmetrize=self.options.symmetrize, what=what)
+            name = f"{c} matrix"
+        raw, H = H, dense_matrix(H, x.size, symmetrize=self.options.symmetrize, what=what)
         if H is None:
-            return None, 1
+            return nonfinite_phrase(name, raw), 1
         return self._decompose(H), 1
 
     # -- iteration -----------------------------------------------------------
@@ -254,8 +263,8 @@ class GradRegNewton(Solver):
         else:
             eig, k = self._curvature_eig(x)
             n_fact += k
-            if eig is None:
-                return dataclasses.replace(state, grad_norm=math.nan, n_factorizations=n_fact)
+            if isinstance(eig, str):
+                return dataclasses.replace(state, nonfinite=eig, n_factorizations=n_fact)
             g_hat = eig.Q.T @ g
         g_dual = self._dual_norm(g)
         gamma = state.gamma_next

@@ -10,7 +10,8 @@ import numpy as np
 from ..._core.options import option
 from ..._core.registry import register
 from ..._core.solver import Solver, State
-from ._common import AdaptiveMOptions, dense_matrix, regularized_step_accepted
+from ._common import (AdaptiveMOptions, dense_matrix, nonfinite_phrase,
+                      regularized_step_accepted)
 from ._lazy import Snapshot, m_option, phase_length
 from ._subproblem import eig_of
 
@@ -112,10 +113,12 @@ class LazyRegNewton(Solver):
         snap = state.snapshot
         n_fact = state.n_factorizations
         if snap is None or snap.age >= self._m:
-            H = dense_matrix(oracle.hess(x), x.size, symmetrize=opts.symmetrize)
+            raw = oracle.hess(x)
+            H = dense_matrix(raw, x.size, symmetrize=opts.symmetrize)
             n_fact += 1
             if H is None:
-                return dataclasses.replace(state, grad_norm=math.nan, n_factorizations=n_fact)
+                return dataclasses.replace(state, nonfinite=nonfinite_phrase("Hessian", raw),
+                                           n_factorizations=n_fact)
             snap = Snapshot(H=H, eig=eig_of(H), age=0)
         lam_eig, Q = snap.eig.lam, snap.eig.Q
         g_hat = Q.T @ g

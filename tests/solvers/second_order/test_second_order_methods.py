@@ -17,6 +17,19 @@ from optkit.problems.glm import LogisticRegression
 from optkit.solvers.second_order import LBFGSUpdate
 
 
+@pytest.fixture(autouse=True, scope="module")
+def _one_blas_thread():
+    # dense LAPACK on small matrices: one thread is as fast, and multithreaded
+    # calls on a loaded machine can be 100x slower
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:                                    # pragma: no cover
+        yield
+        return
+    with threadpool_limits(1):
+        yield
+
+
 @pytest.fixture(scope="module")
 def breast_cancer():
     from optkit.experiments.demo import demo_problem
@@ -36,6 +49,7 @@ def fixed_logistic_curvature(p):
 VARIANTS = [
     ("cubic-newton", {}),
     ("cubic-newton", {"subproblem": "krylov"}),
+    ("cubic-newton", {"subproblem": "cholesky"}),
     ("cubic-newton", {"adaptive": False, "M": 1.0}),
     ("lazy-cubic-newton", {}),
     ("lazy-cubic-newton", {"m": 5}),
@@ -85,14 +99,66 @@ def test_logistic_libsvm_matches_trust_exact(data_dir, name):
 
 
 # -- nonconvex ------------------------------------------------------------------
-@pytest.mark.parametrize("method", ["cubic-newton", "lazy-cubic-newton"])
-def test_rosenbrock_reaches_the_minimizer(method):
+@pytest.mark.parametrize("method, opts", [("cubic-newton", None),
+                                          ("cubic-newton", {"subproblem": "cholesky"}),
+                                          ("lazy-cubic-newton", {"m": 3})])
+def test_rosenbrock_reaches_the_minimizer(method, opts):
     res = optkit.minimize(rosen, np.array([-1.2, 1.0]), method, jac=rosen_der, hess=rosen_hess,
-                          tol=1e-10, options={"m": 3} if method.startswith("lazy") else None)
+                          tol=1e-10, options=opts)
     assert res.success, res.message
     np.testing.assert_allclose(res.x, [1.0, 1.0], atol=1e-9)
     # monotone decrease of f along the accepted iterates
     assert np.all(np.diff(res.trace["fun"]) <= 1e-15)
+
+
+def test_cholesky_route_on_a_nonconvex_problem_counts_factorizations():
+    # logistic loss + the nonconvex regularizer sum x_i^2 / (1 + x_i^2) (d = 60):
+    # the Cholesky and eigen routes take the same iterates up to rounding
+    rng = np.random.default_rng(2)
+    X = rng.standard_normal((300, 60))
+    y = np.sign(rng.standard_normal(300))
+    p = LogisticRegression(X, y, mu=0.0)
+    lam = 1e-2
+
+    def fun(x):
+        return p.fun(x) + lam * np.sum(x * x / (1 + x * x))
+
+    def jac(x):
+        return p.grad(x) + lam * 2 * x / (1 + x * x) ** 2
+
+    def hess(x):
+        return p.hess(x) + lam * np.diag((2 - 6 * x * x) / (1 + x * x) ** 3)
+
+    x0 = rng.standard_normal(60)
+    runs = {sub: optkit.minimize(fun, x0, "cubic-newton", jac=jac, hess=hess, tol=1e-8,
+                                 options={"subproblem": sub}) for sub in ("eigen", "cholesky")}
+    e, c = runs["eigen"], runs["cholesky"]
+    assert e.success and c.success, (e.message, c.message)
+    assert c.nit == e.nit and c.nhev == e.nhev
+    np.testing.assert_allclose(c.x, e.x, atol=1e-8)
+    assert np.linalg.eigvalsh(hess(c.x))[0] >= -1e-8
+    # the trace counts the factorizations: several Cholesky per Hessian, increasing
+    fac = c.trace["n_factorizations"]
+    assert np.all(np.diff(fac) >= 1) and fac[-1] == c.n_factorizations > c.nhev
+    assert e.n_factorizations == e.nhev
+
+
+def test_auto_subproblem_rule():
+    from optkit.solvers.second_order.cubic_newton import CubicNewton, CubicNewtonOptions
+    from optkit._core.oracle import CountedSmoothOracle
+    from optkit.problems.base import SmoothProblem
+
+    def route(d, **opts):
+        A = np.eye(d)
+        prob = SmoothProblem(lambda x: 0.5 * x @ x, grad=lambda x: x, hess=lambda x: A)
+        s = CubicNewton(CubicNewtonOptions(**opts))
+        s.init(CountedSmoothOracle(prob, d), np.ones(d))
+        return s._route
+
+    assert route(10) == "eigen"
+    assert route(60) == "cholesky"
+    assert route(60, certificate="second-order") == "eigen"
+    assert route(2001) == "krylov"
 
 
 CUTEST_PROBLEMS = ["ALLINITU", "BARD", "BEALE", "BOX3", "BRKMCC", "CUBE", "DENSCHNA",
@@ -268,13 +334,41 @@ def test_nonfinite_gradient_gives_status_3(method):
 
     res = optkit.minimize(f, np.ones(3), method, jac=jac, hess=h)
     assert res.status == 3 and np.all(np.isfinite(res.x))
+    assert "gradient has NaN entries" in res.message, res.message
+    assert "certificate" not in res.message
 
 
-@pytest.mark.parametrize("method", ALL)
-def test_nonfinite_hessian_gives_status_3(method):
+@pytest.mark.parametrize("method, opts", [(m, {}) for m in ALL]
+                         + [("cubic-newton", {"subproblem": "cholesky"}),
+                            ("cubic-newton", {"subproblem": "eigen"})])
+@pytest.mark.parametrize("bad", [np.inf, np.nan])
+def test_nonfinite_hessian_gives_status_3(method, opts, bad):
     f, g, _ = quad()
-    res = optkit.minimize(f, np.ones(3), method, jac=g, hess=lambda x: np.full((3, 3), np.inf))
+    H = np.diag([1.0, 2.0, 3.0])
+    H[1, 1] = bad
+    res = optkit.minimize(f, np.ones(3), method, jac=g, hess=lambda x: H, options=opts)
+    kind = "inf" if bad == np.inf else "NaN"
     assert res.status == 3 and np.array_equal(res.x, np.ones(3))
+    assert f"At iteration 1: the Hessian has {kind} entries" in res.message, res.message
+
+
+def test_nonfinite_hessian_at_x0_and_hessp():
+    f, g, _ = quad()
+    res = optkit.minimize(f, np.ones(3), "cubic-newton", jac=g,
+                          hess=lambda x: np.full((3, 3), np.nan),
+                          options={"certificate": "second-order"})
+    assert res.status == 3 and "At x0: the Hessian has NaN entries" in res.message
+    res = optkit.minimize(f, np.ones(3), "cubic-newton", jac=g,
+                          hessp=lambda x, v: np.full(3, np.inf))
+    assert res.status == 3 and res.nit == 0
+    assert "the Hessian-vector product has inf entries" in res.message, res.message
+
+
+def test_nonfinite_fixed_or_gauss_newton_curvature():
+    f, g, h = quad()
+    with pytest.raises(ValueError, match="curvature"):
+        optkit.minimize(f, np.ones(3), "grad-reg-newton", jac=g, hess=h,
+                        options={"curvature": np.full((3, 3), np.nan)})
 
 
 @pytest.mark.parametrize("method", ALL)
@@ -338,3 +432,110 @@ def test_eigen_subproblem_needs_hess():
     res = optkit.minimize(f, np.ones(3), "cubic-newton", jac=g, hessp=lambda x, v: h(x) @ v,
                           tol=1e-10)
     assert res.success and res.nhev == 0 and res.nhvp > 0
+
+
+@pytest.mark.parametrize("check", [20, 0])
+def test_krylov_cubic_newton_leaves_a_saddle_subspace(check):
+    # f = sum a_i x_i^2 / 2 + x_0^4 / 4 - x_0^2 / 2 started with x_0 = 0: the gradient
+    # never has an x_0 component, so K(H, g) never sees the negative curvature at x_0.
+    # With the hard-case check the method reaches a minimizer (x_0 = +-1); without,
+    # it converges to the saddle (x_0 = 0).
+    d = 30
+    a = np.linspace(1.0, 3.0, d)
+    a[0] = 0.0
+
+    def fun(x):
+        return 0.5 * a @ (x * x) + 0.25 * x[0] ** 4 - 0.5 * x[0] ** 2
+
+    def jac(x):
+        g = a * x
+        g[0] += x[0] ** 3 - x[0]
+        return g
+
+    def hessp(x, v):
+        hv = a * v
+        hv[0] += (3 * x[0] ** 2 - 1) * v[0]
+        return hv
+
+    x0 = np.r_[0.0, np.ones(d - 1)]
+    res = optkit.minimize(fun, x0, "cubic-newton", jac=jac, hessp=hessp, tol=1e-9,
+                          options={"subproblem": "krylov", "krylov_hard_case_check": check})
+    assert res.success, res.message
+    if check:
+        np.testing.assert_allclose(abs(res.x[0]), 1.0, atol=1e-8)
+        assert res.fun == pytest.approx(-0.25, abs=1e-12)
+    else:
+        assert res.x[0] == 0.0 and res.fun == pytest.approx(0.0, abs=1e-12)
+
+
+@pytest.mark.parametrize("update", ["halve", "estimate"])
+@pytest.mark.parametrize("m", [1, 3])
+def test_adaptive_M_rule_of_the_lazy_cubic_method(m, update):
+    # pins the rule: M_k is the first of M'_k, 2 M'_k, 4 M'_k, ... whose step passes
+    # f(x_k + h) <= f(x_k) + m_{M_k}(h) with the model built from the current gradient
+    # and the snapshot Hessian (recomputed here by hand); M'_k = max(M_{k-1}/2, M_min)
+    # ("halve") or max(M_min, M_{k-1}/16, min(M_{k-1}/2, Mhat)) ("estimate"), Mhat the
+    # smallest M whose value test the last step passes
+    from optkit.solvers.second_order._subproblem import eig_of, solve_cubic_eig
+
+    xs = []
+    x0 = np.array([-1.2, 1.0])
+    res = optkit.minimize(rosen, x0, "lazy-cubic-newton", jac=rosen_der, hess=rosen_hess,
+                          tol=1e-10, callback=lambda xk: xs.append(xk),
+                          options={"m": m, "M": 1.0, "M_update": update})
+    assert res.success
+    xs = [x0] + xs
+    Ms = res.trace["M"][1:]
+    first = 1.0
+    checked = 0
+    decreased_fast = 0
+    for k in range(len(xs) - 1):
+        x, x_new, M = xs[k], xs[k + 1], Ms[k]
+        z = xs[k - k % m]                               # snapshot of the phase
+        A = rosen_hess(z)
+        g = rosen_der(x)
+        j = math.log2(M / first)
+        assert j >= -1e-12 and abs(j - round(j)) < 1e-9, (k, M, first)
+
+        def trial(MM):
+            sub = solve_cubic_eig(eig_of(A), g, MM)
+            return sub, rosen(x + sub.h) <= rosen(x) + sub.model + 8 * 2.2e-16 * abs(rosen(x))
+
+        sub, ok = trial(M)
+        np.testing.assert_allclose(x_new, x + sub.h, rtol=1e-10, atol=1e-14)
+        meaningful = -sub.model > 1e-9 * abs(rosen(x))  # value test above rounding
+        if meaningful:
+            assert ok, k
+            if round(j) >= 1:
+                assert not trial(M / 2)[1], k
+            checked += 1
+        first = max(M / 2, 1e-8)                         # M_min = 1e-8 (default)
+        if update == "estimate" and meaningful:
+            f, f_new = rosen(x), rosen(x_new)
+            M_hat = M - 6 * (f + sub.model - f_new) / sub.r ** 3
+            first = max(1e-8, M / 16, min(M / 2, M_hat))
+            decreased_fast += first < M / 2
+    assert checked >= 5
+    if update == "estimate":
+        assert decreased_fast >= 1
+
+
+def test_requirements_depend_on_the_curvature_option():
+    from optkit.solvers.second_order import GradRegNewton, GradRegNewtonOptions
+
+    assert "hess" in GradRegNewton.requirements(None)
+    assert "hess" in GradRegNewton.requirements(GradRegNewtonOptions())
+    for c in (np.eye(3), BFGS(), LBFGSUpdate(5), "gauss-newton"):
+        assert "hess" not in GradRegNewton.requirements(GradRegNewtonOptions(curvature=c))
+    f, g, _ = quad()
+    # no hess given: fine with a fixed or quasi-Newton curvature ...
+    for c in (20 * np.eye(3), SR1(), LBFGSUpdate(5)):
+        res = optkit.minimize(f, np.ones(3), "grad-reg-newton", jac=g, tol=1e-9,
+                              options={"curvature": c, "maxiter": 2000})
+        assert res.success and res.nhev == 0, res.message
+        np.testing.assert_allclose(res.x, 0.0, atol=1e-8)
+    # ... but the exact-Hessian curvature needs it, and says so
+    with pytest.raises(ValueError, match="needs `hess`"):
+        optkit.minimize(f, np.ones(3), "grad-reg-newton", jac=g)
+    with pytest.raises(ValueError, match="needs `hess`"):
+        optkit.minimize(f, np.ones(3), "lazy-cubic-newton", jac=g)

@@ -1,0 +1,508 @@
+"""Compiled block coordinate descent kernels (Numba, float64).
+
+Every kernel runs many cheap coordinate (block) updates in one call and
+returns its *work*: the number of matrix entries it read (columns of ``X``,
+rows of ``Q``), the unit the coordinate solvers report in ``nwork``.
+
+Penalties are separable, :math:`g_i(t) = l1_i |t| + \\tfrac{l2_i}{2} t^2 +
+\\iota_{[lo_i, hi_i]}(t)`, passed as four arrays.
+
+Two data models:
+
+* GLM: :math:`f(w) = \\frac1n\\sum_i \\ell(z_i) + \\frac{\\mu}{2}\\|w\\|^2` with
+  ``z = X w`` maintained incrementally (``loss=0``: squared loss, the array
+  holds the residual ``Xw - y``; ``loss=1``: logistic loss, it holds ``Xw``).
+  ``X`` is dense (Fortran order, ``dense=True``) or CSC (``data, indices,
+  indptr``).
+* quadratic: :math:`f(x) = \\tfrac12 x^\\top Q x - c^\\top x` with the gradient
+  ``g = Qx - c`` maintained incrementally (``g += Q[:, b] delta``).
+
+Rule codes: 0 = the block order is given (cyclic, random, Lipschitz sampling),
+1 = GS (minimal-norm subgradient, GS-s), 2 = GS-r, 3 = GSL (GS-q with the
+Lipschitz model), 4 = GSD (GS-q with the diagonal model), 5 = GSQ.
+Update codes: 0 = Lipschitz, 1 = diagonal, 2 = matrix / Newton.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit
+
+__all__ = ["prox_scalar", "min_norm_subgrad", "glm_cd", "glm_grad", "glm_block_cd",
+           "quad_bcd", "tree_solve"]
+
+
+@njit(cache=True, inline="always")
+def prox_scalar(v, s, l1, l2, lo, hi):
+    """prox of s * g_i at v (soft threshold, shrink, clip)."""
+    a = abs(v) - s * l1
+    if a <= 0.0:
+        z = 0.0
+    else:
+        z = math.copysign(a, v) / (1.0 + s * l2)
+    if z < lo:
+        z = lo
+    elif z > hi:
+        z = hi
+    return z
+
+
+@njit(cache=True, inline="always")
+def min_norm_subgrad(g, x, l1, l2, lo, hi):
+    """Minimal-norm element of g + dg_i(x) (0 when x is coordinate-wise optimal)."""
+    t = g + l2 * x
+    if x > 0.0:
+        a = t + l1
+        b = a
+    elif x < 0.0:
+        a = t - l1
+        b = a
+    else:
+        a = t - l1
+        b = t + l1
+    if x <= lo:
+        a = -np.inf
+    if x >= hi:
+        b = np.inf
+    if a > 0.0:
+        return a
+    if b < 0.0:
+        return b
+    return 0.0
+
+
+@njit(cache=True, inline="always")
+def _pen(x, l1, l2):
+    return l1 * abs(x) + 0.5 * l2 * x * x
+
+
+@njit(cache=True, inline="always")
+def _pen_diff(z, x, l1, l2):
+    """g_i(z) - g_i(x) without the cancellation of g_i(z) - g_i(x) near x."""
+    return l1 * (abs(z) - abs(x)) + 0.5 * l2 * (z - x) * (z + x)
+
+
+@njit(cache=True, inline="always")
+def _coord_score(rule, g, x, L, l1, l2, lo, hi):
+    """Score of one coordinate for the greedy rules (larger is better)."""
+    if rule == 1:
+        s = min_norm_subgrad(g, x, l1, l2, lo, hi)
+        return s * s
+    z = prox_scalar(x - g / L, 1.0 / L, l1, l2, lo, hi)
+    d = z - x
+    if rule == 2:
+        return d * d
+    # GS-q: twice the decrease of the proximal quadratic model
+    return -2.0 * (g * d + 0.5 * L * d * d + _pen_diff(z, x, l1, l2))
+
+
+# ---------------------------------------------------------------------------
+# GLM model: z = Xw maintained, dense (F-order) or CSC columns
+# ---------------------------------------------------------------------------
+@njit(cache=True, inline="always")
+def _dloss(loss, zi, yi):
+    """(l'(z), l''(z)) of the per-sample loss (squared: z is the residual)."""
+    if loss == 0:
+        return zi, 1.0
+    m = yi * zi
+    if m >= 0.0:
+        e = math.exp(-m)
+        s = e / (1.0 + e)          # sigma(-m)
+    else:
+        s = 1.0 / (1.0 + math.exp(m))
+    return -yi * s, s * (1.0 - s)
+
+
+@njit(cache=True, inline="always")
+def _loss(loss, zi, yi):
+    if loss == 0:
+        return 0.5 * zi * zi
+    m = yi * zi
+    return max(-m, 0.0) + math.log1p(math.exp(-abs(m)))
+
+
+@njit(cache=True)
+def _col_derivs(j, Xd, data, indices, indptr, dense, z, y, loss, need_h):
+    s1 = 0.0
+    s2 = 0.0
+    if dense:
+        n = Xd.shape[0]
+        if loss == 0 and not need_h:
+            for i in range(n):
+                s1 += Xd[i, j] * z[i]
+            return s1, 0.0, n
+        for i in range(n):
+            v = Xd[i, j]
+            d1, d2 = _dloss(loss, z[i], y[i])
+            s1 += v * d1
+            s2 += v * v * d2
+        return s1, s2, n
+    lo_ = indptr[j]
+    hi_ = indptr[j + 1]
+    if loss == 0 and not need_h:
+        for k in range(lo_, hi_):
+            s1 += data[k] * z[indices[k]]
+        return s1, 0.0, hi_ - lo_
+    for k in range(lo_, hi_):
+        v = data[k]
+        i = indices[k]
+        d1, d2 = _dloss(loss, z[i], y[i])
+        s1 += v * d1
+        s2 += v * v * d2
+    return s1, s2, hi_ - lo_
+
+
+@njit(cache=True)
+def _col_axpy(j, delta, Xd, data, indices, indptr, dense, z):
+    if dense:
+        n = Xd.shape[0]
+        for i in range(n):
+            z[i] += delta * Xd[i, j]
+        return n
+    for k in range(indptr[j], indptr[j + 1]):
+        z[indices[k]] += delta * data[k]
+    return indptr[j + 1] - indptr[j]
+
+
+@njit(cache=True, inline="always")
+def _loss_change(loss, zi, yi, dz):
+    """l(z + dz) - l(z) without cancellation (log1p(expm1(-a) sigma(-m)) for logistic)."""
+    if loss == 0:
+        return dz * (zi + 0.5 * dz)
+    m = yi * zi
+    if m >= 0.0:
+        e = math.exp(-m)
+        s = e / (1.0 + e)
+    else:
+        s = 1.0 / (1.0 + math.exp(m))
+    a = yi * dz
+    if abs(a) > 30.0:
+        return _loss(loss, zi + dz, yi) - _loss(loss, zi, yi)
+    return math.log1p(math.expm1(-a) * s)
+
+
+@njit(cache=True)
+def _col_loss_change(j, t, Xd, data, indices, indptr, dense, z, y, loss):
+    s = 0.0
+    if dense:
+        n = Xd.shape[0]
+        for i in range(n):
+            v = Xd[i, j]
+            if v != 0.0:
+                s += _loss_change(loss, z[i], y[i], t * v)
+        return s
+    for k in range(indptr[j], indptr[j + 1]):
+        i = indices[k]
+        s += _loss_change(loss, z[i], y[i], t * data[k])
+    return s
+
+
+@njit(cache=True)
+def _glm_coord_update(j, Xd, data, indices, indptr, dense, y, z, w, Lc, l1, l2, lo, hi,
+                      loss, mu, inv_n, newton):
+    """One proximal coordinate step on coordinate j; returns (delta, work)."""
+    s1, s2, work = _col_derivs(j, Xd, data, indices, indptr, dense, z, y, loss,
+                               newton and loss != 0)
+    wj = w[j]
+    gj = s1 * inv_n + mu * wj
+    if newton and loss != 0:
+        h = s2 * inv_n + mu
+        if h < 1e-12 * Lc[j]:
+            h = 1e-12 * Lc[j] + 1e-300
+    else:
+        h = Lc[j]
+    if h <= 0.0:
+        return 0.0, work
+    znew = prox_scalar(wj - gj / h, 1.0 / h, l1[j], l2[j], lo[j], hi[j])
+    delta = znew - wj
+    if delta == 0.0:
+        return 0.0, work
+    if newton and loss != 0:
+        # Armijo backtracking on F along delta (Tseng & Yun's rule, sigma = 0.01)
+        base = gj * delta + _pen_diff(znew, wj, l1[j], l2[j])
+        t = 1.0
+        for _ in range(30):
+            wt = wj + t * delta
+            dF = (_col_loss_change(j, t * delta, Xd, data, indices, indptr, dense, z, y, loss)
+                  * inv_n + 0.5 * mu * (wt - wj) * (wt + wj)
+                  + _pen_diff(wt, wj, l1[j], l2[j]))
+            work += indptr[j + 1] - indptr[j] if not dense else Xd.shape[0]
+            if dF <= 0.01 * t * base:
+                break
+            t *= 0.5
+        else:
+            return 0.0, work
+        delta = t * delta
+    w[j] = wj + delta
+    work += _col_axpy(j, delta, Xd, data, indices, indptr, dense, z)
+    return delta, work
+
+
+@njit(cache=True)
+def glm_grad(Xd, data, indices, indptr, dense, y, z, w, loss, mu, inv_n, out):
+    """Full gradient of the GLM part into ``out``; returns the work."""
+    d = w.shape[0]
+    work = 0
+    for j in range(d):
+        s1, _, wk = _col_derivs(j, Xd, data, indices, indptr, dense, z, y, loss, False)
+        out[j] = s1 * inv_n + mu * w[j]
+        work += wk
+    return work
+
+
+@njit(cache=True)
+def glm_cd(Xd, data, indices, indptr, dense, y, z, w, order, n_updates, rule, Lc,
+           l1, l2, lo, hi, loss, mu, inv_n, newton, grad_buf):
+    """``n_updates`` proximal coordinate updates on a GLM.
+
+    ``rule == 0``: coordinates ``order[0:n_updates]``. Greedy rules (1-5)
+    recompute the full gradient (O(nnz)) before every update and take the
+    best coordinate (rule 5, GSQ, scores with the exact diagonal curvature,
+    the others as in :func:`_coord_score`). Updates the residual/margins
+    ``z`` and ``w`` in place; returns the work.
+    """
+    d = w.shape[0]
+    work = 0
+    for t in range(n_updates):
+        if rule == 0:
+            j = order[t]
+        else:
+            best = -1.0
+            j = 0
+            for k in range(d):
+                s1, s2, wk = _col_derivs(k, Xd, data, indices, indptr, dense, z, y, loss,
+                                         rule == 5 and loss != 0)
+                work += wk
+                gk = s1 * inv_n + mu * w[k]
+                grad_buf[k] = gk
+                if rule == 5 and loss != 0:
+                    L = s2 * inv_n + mu
+                    if L <= 0.0:
+                        L = Lc[k]
+                    sc = _coord_score(3, gk, w[k], L, l1[k], l2[k], lo[k], hi[k])
+                else:
+                    r = rule if rule < 4 else 3
+                    sc = _coord_score(r, gk, w[k], Lc[k], l1[k], l2[k], lo[k], hi[k])
+                if sc > best:
+                    best = sc
+                    j = k
+        _, wk = _glm_coord_update(j, Xd, data, indices, indptr, dense, y, z, w, Lc,
+                                  l1, l2, lo, hi, loss, mu, inv_n, newton)
+        work += wk
+    return work
+
+
+@njit(cache=True)
+def glm_block_cd(Xd, data, indices, indptr, dense, y, z, w, block, Lc, l1, l2, lo, hi,
+                 loss, mu, inv_n, newton, tol, max_sweeps):
+    """Minimize over the coordinates ``block`` (others fixed) by cyclic sweeps.
+
+    Stops when the largest scaled step ``L_j |delta_j|`` of a sweep is <= tol
+    or after ``max_sweeps`` sweeps. Returns ``(work, sweeps)``.
+    """
+    work = 0
+    sweeps = 0
+    for _ in range(max_sweeps):
+        sweeps += 1
+        biggest = 0.0
+        for k in range(block.shape[0]):
+            j = block[k]
+            delta, wk = _glm_coord_update(j, Xd, data, indices, indptr, dense, y, z, w, Lc,
+                                          l1, l2, lo, hi, loss, mu, inv_n, newton)
+            work += wk
+            s = abs(delta) * Lc[j]
+            if s > biggest:
+                biggest = s
+        if biggest <= tol:
+            break
+    return work, sweeps
+
+
+# ---------------------------------------------------------------------------
+# quadratic model: g = Qx - c maintained
+# ---------------------------------------------------------------------------
+@njit(cache=True)
+def _block_prox_cd(Q, g, x, blk, l1, l2, lo, hi, delta):
+    """Exact minimization of the block model g'd + d'Q_bb d/2 + g_b(x_b + d) by CD."""
+    m = blk.shape[0]
+    q = np.empty(m)
+    for a in range(m):
+        q[a] = g[blk[a]]
+        delta[a] = 0.0
+    work = 0
+    for _ in range(10000):
+        biggest = 0.0
+        scale = 0.0
+        for a in range(m):
+            i = blk[a]
+            h = Q[i, i]
+            if h <= 0.0:
+                continue
+            xi = x[i] + delta[a]
+            zi = prox_scalar(xi - q[a] / h, 1.0 / h, l1[i], l2[i], lo[i], hi[i])
+            dd = zi - xi
+            if dd != 0.0:
+                delta[a] += dd
+                for b in range(m):
+                    q[b] += Q[blk[b], i] * dd
+                work += m
+                if abs(dd) > biggest:
+                    biggest = abs(dd)
+            if abs(zi) > scale:
+                scale = abs(zi)
+        if biggest <= 1e-15 * max(scale, 1e-300) or biggest == 0.0:
+            break
+    return work
+
+
+@njit(cache=True)
+def quad_bcd(Q, g, x, bptr, bidx, Lb, Dfix, Hinv, hoff, order, n_updates, rule, update,
+             tau, l1, l2, lo, hi, composite):
+    """``n_updates`` block updates on f = x'Qx/2 - c'x (+ separable g).
+
+    Fixed blocks (``tau == 0``): block b is ``bidx[bptr[b]:bptr[b+1]]`` with
+    Lipschitz constant ``Lb[b]``, diagonal bounds ``Dfix`` (per coordinate,
+    within its block) and ``H_b^{-1}`` at ``Hinv[hoff[b]:]`` (row-major).
+    Variable blocks (``tau > 0``): the ``tau`` coordinates with the best
+    per-coordinate scores (diagonal model ``Q_ii``), Gershgorin bounds for L
+    and D, matrix updates by a dense solve. Updates ``x`` and ``g`` in place;
+    returns the work.
+    """
+    d = x.shape[0]
+    nb = bptr.shape[0] - 1
+    work = 0
+    scores = np.empty(d)
+    delta = np.empty(max(tau, 1) if tau > 0 else np.max(np.diff(bptr)))
+    for t in range(n_updates):
+        # ---- select the block -------------------------------------------
+        if tau > 0:
+            r = rule if rule != 5 else 4
+            for i in range(d):
+                Li = Q[i, i] if Q[i, i] > 0.0 else 1.0
+                scores[i] = _coord_score(r, g[i], x[i], Li, l1[i], l2[i], lo[i], hi[i])
+            work += d
+            blk = np.argsort(-scores)[:tau].copy()
+            b = -1
+            L = 0.0
+        else:
+            if rule == 0:
+                b = order[t]
+            else:
+                best = -1.0
+                b = 0
+                for bb in range(nb):
+                    s = 0.0
+                    if rule == 5 and not composite:
+                        o = hoff[bb]
+                        m = bptr[bb + 1] - bptr[bb]
+                        for a in range(m):
+                            ga = g[bidx[bptr[bb] + a]]
+                            for c in range(m):
+                                s += ga * Hinv[o + a * m + c] * g[bidx[bptr[bb] + c]]
+                    else:
+                        for k in range(bptr[bb], bptr[bb + 1]):
+                            i = bidx[k]
+                            if rule == 1 or rule == 2 or rule == 3:
+                                s += _coord_score(rule, g[i], x[i], Lb[bb], l1[i], l2[i],
+                                                  lo[i], hi[i])
+                            else:
+                                s += _coord_score(3, g[i], x[i], Dfix[i], l1[i], l2[i],
+                                                  lo[i], hi[i])
+                    if s > best:
+                        best = s
+                        b = bb
+                work += d
+            blk = bidx[bptr[b]:bptr[b + 1]]
+            L = Lb[b]
+        m = blk.shape[0]
+        # ---- block step ---------------------------------------------------
+        if update == 2 and composite:
+            work += _block_prox_cd(Q, g, x, blk, l1, l2, lo, hi, delta)
+        elif update == 2:
+            if b >= 0:
+                o = hoff[b]
+                for a in range(m):
+                    s = 0.0
+                    for c in range(m):
+                        s += Hinv[o + a * m + c] * g[blk[c]]
+                    delta[a] = -s
+            else:
+                H = np.empty((m, m))
+                rhs = np.empty(m)
+                for a in range(m):
+                    rhs[a] = -g[blk[a]]
+                    for c in range(m):
+                        H[a, c] = Q[blk[a], blk[c]]
+                    H[a, a] += 1e-12 * H[a, a]
+                sol = np.linalg.solve(H, rhs)
+                for a in range(m):
+                    delta[a] = sol[a]
+            work += m * m
+        else:
+            if tau > 0:
+                # Gershgorin bounds on the chosen block
+                L = 0.0
+                for a in range(m):
+                    s = 0.0
+                    for c in range(m):
+                        s += abs(Q[blk[a], blk[c]])
+                    scores[blk[a]] = s
+                    if s > L:
+                        L = s
+                work += m * m
+            for a in range(m):
+                i = blk[a]
+                if update == 1:
+                    h = scores[i] if tau > 0 else Dfix[i]
+                else:
+                    h = L
+                if h <= 0.0:
+                    delta[a] = 0.0
+                    continue
+                delta[a] = prox_scalar(x[i] - g[i] / h, 1.0 / h, l1[i], l2[i], lo[i],
+                                       hi[i]) - x[i]
+        # ---- apply: x_b += delta, g += Q[:, b] delta ----------------------
+        for a in range(m):
+            da = delta[a]
+            if da != 0.0:
+                i = blk[a]
+                x[i] += da
+                for k in range(d):
+                    g[k] += Q[i, k] * da
+                work += d
+    return work
+
+
+# ---------------------------------------------------------------------------
+# message passing: exact solve of a tree-structured (forest) system
+# ---------------------------------------------------------------------------
+@njit(cache=True)
+def tree_solve(order, parent, diag, offd, rhs, out):
+    """Solve ``H u = rhs`` for a forest-structured symmetric H in O(|b|).
+
+    ``order`` lists the block's nodes (local indices) so that every node
+    comes after its parent (a BFS order per tree); ``parent[a]`` is the local
+    parent (-1 for roots) and ``offd[a] = H[a, parent[a]]``; ``diag`` is
+    ``H``'s diagonal. Leaves-to-root elimination ("messages") then
+    back-substitution. ``out`` receives u. Returns the work (4 |b|).
+    """
+    m = order.shape[0]
+    D = diag.copy()
+    r = rhs.copy()
+    for k in range(m - 1, -1, -1):
+        a = order[k]
+        p = parent[a]
+        if p >= 0:
+            f = offd[a] / D[a]
+            D[p] -= f * offd[a]
+            r[p] -= f * r[a]
+    for k in range(m):
+        a = order[k]
+        p = parent[a]
+        if p >= 0:
+            out[a] = (r[a] - offd[a] * out[p]) / D[a]
+        else:
+            out[a] = r[a] / D[a]
+    return 4 * m

@@ -1,0 +1,308 @@
+"""What the Frank-Wolfe variants share: the counted LMO oracle, inner products
+with dense or sparse gradients, the step-size rules and the active set."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+import numpy as np
+import scipy.sparse as sp
+
+from ..._core.options import Options, option
+from ..._core.oracle import CountedSmoothOracle
+from ..first_order._smoothness import upper_model_holds, value_test_unreliable
+
+__all__ = ["LMOOracle", "dot", "dots", "FWStepOptions", "StepRule", "ActiveSet", "VertexCache",
+           "prepare_x0"]
+
+#: weights below this are dropped from active sets (ALGORITHMS.md section 6 pitfalls)
+WEIGHT_DROP = 1e-12
+
+
+class LMOOracle(CountedSmoothOracle):
+    """Counted oracle of an :class:`~optkit.problems.LMOProblem`: adds ``nlmo``.
+
+    Gradients may be 1-D arrays of length ``dim``, arrays of the set's matrix
+    shape (flattened), or scipy.sparse matrices with ``dim`` entries (kept
+    sparse). LMO answers are checked: shape ``(dim,)`` and finite.
+    """
+
+    count_names = CountedSmoothOracle.count_names + ("nlmo",)
+
+    def __init__(self, problem, dim: int):
+        super().__init__(problem, dim)
+        self.set = problem.set
+        self.nlmo = 0
+
+    def counts(self):
+        return self.nfev, self.njev, self.nhev, self.nhvp, self.nlmo
+
+    def _check_grad(self, g):
+        if sp.issparse(g):
+            if g.shape[0] * g.shape[1] != self.dim:
+                raise ValueError(
+                    f"`jac` (the gradient) returned a sparse matrix of shape {g.shape}; "
+                    f"expected {self.dim} entries, the size of x0.")
+            return g.tocsr()
+        g = np.asarray(g, dtype=float)
+        if g.ndim == 2 and g.size == self.dim:
+            return g.reshape(-1)
+        return super()._check_grad(g)
+
+    def fun_sample(self, x, y=None) -> float:
+        """``F(x; y)`` for a stochastic objective (``fun(x)`` when ``y`` is None),
+        counted in ``nfev`` and never cached (zeroth-order methods)."""
+        self.nfev += 1
+        f = self.problem.fun(x) if y is None else self.problem.fun_sample(x, y)
+        return self._check_fun(f)
+
+    def lmo(self, g) -> np.ndarray:
+        """The set's vertex for ``g`` (counted in ``nlmo``, checked)."""
+        self.nlmo += 1
+        s = self.set.lmo(g)
+        s = np.asarray(s, dtype=float)
+        if s.size != self.dim or (s.ndim != 1 and s.ndim != 2):
+            raise ValueError(
+                f"`lmo` returned an array of shape {s.shape}; expected ({self.dim},), the "
+                "shape of x0.")
+        s = s.reshape(-1)
+        if not np.all(np.isfinite(s)):
+            raise ValueError("`lmo` returned a point with NaN or inf entries.")
+        return s
+
+
+def dot(g, v) -> float:
+    """``<g, v>`` for a dense or sparse gradient ``g`` and a flat dense ``v``."""
+    if sp.issparse(g):
+        g = g.tocsr() if not sp.isspmatrix_csr(g) else g
+        ncol = g.shape[1]
+        rows = np.repeat(np.arange(g.shape[0]), np.diff(g.indptr))
+        return float(g.data @ v[rows * ncol + g.indices])
+    return float(g @ v)
+
+
+def dots(g, V: np.ndarray) -> np.ndarray:
+    """``V @ g`` (rows of V are flat points) for dense or sparse ``g``."""
+    if sp.issparse(g):
+        g = g.tocsr()
+        ncol = g.shape[1]
+        rows = np.repeat(np.arange(g.shape[0]), np.diff(g.indptr))
+        return V[:, rows * ncol + g.indices] @ g.data
+    return V @ g
+
+
+def gnorm2_diff(g1, g0, d, gamma) -> float:
+    """``<g1 - g0, gamma d>`` for dense or sparse gradients."""
+    return gamma * (dot(g1, d) - dot(g0, d))
+
+
+def prepare_x0(oracle, x0, project: bool, tol: float) -> np.ndarray:
+    """x0 itself when it lies in the set; its projection when asked; else an error."""
+    cset = oracle.set
+    inside = cset.contains(x0, tol)
+    if inside is None or inside:
+        return x0
+    if project:
+        if not cset.has_projection:
+            raise ValueError(f"`x0` is outside the feasible set and {type(cset).__name__} "
+                             "offers no projection; start from a point of the set (e.g. a "
+                             "vertex: the problem's default x0).")
+        return np.asarray(cset.project(x0), dtype=float).reshape(-1)
+    raise ValueError(f"`x0` is outside the feasible set {cset!r}; start from a point of the "
+                     "set (e.g. the default, a vertex) or pass options={'project_x0': True} "
+                     "to project it.")
+
+
+@dataclasses.dataclass(frozen=True)
+class FWStepOptions(Options):
+    """Step-size options shared by the Frank-Wolfe variants."""
+
+    step: str = option("adaptive", "Step-size rule: 'agnostic' (open loop 2/(k+2)), 'short' "
+                       "(min(gamma_max, gap/(L ||d||^2)), needs `L`), 'adaptive' (short step "
+                       "with a backtracking estimate of L), 'exact' (line search: closed "
+                       "form for quadratics, or `line_search`).", kind=str,
+                       choices=("agnostic", "short", "adaptive", "exact"))
+    L: float = option(None, "Lipschitz constant of the gradient; required for step='short', "
+                      "initial estimate for 'adaptive' (default: estimated from two "
+                      "gradients).", low=0.0, low_inclusive=False)
+    line_search: object = option(None, "For step='exact': callable line_search(x, d, "
+                                 "gamma_max) -> gamma in [0, gamma_max]; default: the exact "
+                                 "step of a quadratic (from hessp when the problem has it, "
+                                 "else from one function value).", kind=callable)
+    max_backtracks: int = option(60, "Cap on the doublings of L in one adaptive step; "
+                                 "reaching it stops the run with status 5.", kind=int, low=1)
+    project_x0: bool = option(False, "Project an x0 outside the set onto it (when the set "
+                              "offers a projection) instead of raising an error.", kind=bool)
+    feasibility_tol: float = option(1e-9, "Tolerance of the check that x0 lies in the set.",
+                                    low=0.0)
+
+    def check(self):
+        if self.step == "short" and self.L is None:
+            raise ValueError("Option `L` is required when step='short'; give L or use "
+                             "step='adaptive'.")
+
+
+class StepRule:
+    """The step-size rules of ``FWStepOptions``, shared by the variants.
+
+    ``__call__`` returns ``(gamma, x_new, f_new, g_new, L_used, failure)``;
+    ``g_new`` is the gradient at ``x_new`` when the rule computed it (else None).
+    """
+
+    def __init__(self, options: FWStepOptions, oracle):
+        self.opts = options
+        self.oracle = oracle
+        self.has_hessp = oracle.problem.provides("hessp")
+
+    def initial_L(self, x, g, d) -> float:
+        """``opts.L``, or ``||grad(x + eps d) - grad(x)|| / (eps ||d||)`` (Pedregosa et al. 2020)."""
+        if self.opts.L is not None:
+            return self.opts.L
+        if self.opts.step != "adaptive":
+            return math.nan
+        nd = math.sqrt(float(d @ d))
+        if nd == 0:
+            return 1.0
+        eps = 1e-3
+        g1 = self.oracle.grad(x + (eps / nd) * d)
+        diff = (g1 - g) if not sp.issparse(g) else (g1 - g).toarray().reshape(-1)
+        L = float(np.linalg.norm(np.asarray(diff).reshape(-1))) / eps
+        return L if L > 0 and math.isfinite(L) else 1.0
+
+    def __call__(self, x, f, g, d, slope, gamma_max, k, L_prev):
+        """Step along ``d`` (``slope = -<g, d> >= 0``), ``gamma`` in [0, gamma_max]."""
+        opts, oracle = self.opts, self.oracle
+        rule = opts.step
+        if rule == "agnostic":
+            gamma = min(gamma_max, 2.0 / (k + 2.0))
+            x_new = x + gamma * d
+            return gamma, x_new, oracle.fun(x_new), None, math.nan, None
+        dd = float(d @ d)
+        if dd == 0.0 or slope <= 0.0:
+            return 0.0, x, f, g, L_prev, None
+        if rule == "short":
+            gamma = min(gamma_max, slope / (opts.L * dd))
+            x_new = x + gamma * d
+            return gamma, x_new, oracle.fun(x_new), None, opts.L, None
+        if rule == "exact":
+            if opts.line_search is not None:
+                gamma = float(opts.line_search(x, d, gamma_max))
+                if not (0.0 <= gamma <= gamma_max * (1 + 1e-12)) or math.isnan(gamma):
+                    raise ValueError(f"`line_search` returned gamma = {gamma!r}; expected a "
+                                     f"number in [0, gamma_max = {gamma_max}].")
+                gamma = min(gamma, gamma_max)
+            else:
+                if self.has_hessp:
+                    curv = float(d @ oracle.hessp(x, d))
+                else:
+                    tau = min(gamma_max, 1.0)    # away steps: gamma_max may be huge
+                    f_tau = oracle.fun(x + tau * d)
+                    curv = 2.0 * (f_tau - f + tau * slope) / (tau * tau)
+                gamma = gamma_max if curv <= 0 else min(gamma_max, slope / curv)
+            x_new = x + gamma * d
+            return gamma, x_new, oracle.fun(x_new), None, math.nan, None
+        # adaptive: backtracking on L (Pedregosa, Negiar, Askari & Jaggi, AISTATS 2020)
+        L = L_prev
+        for _ in range(opts.max_backtracks + 1):
+            gamma = min(gamma_max, slope / (L * dd))
+            x_new = x + gamma * d
+            f_new = oracle.fun(x_new)
+            decrease = gamma * slope - 0.5 * L * gamma * gamma * dd
+            if math.isfinite(f_new):
+                if value_test_unreliable(decrease, f):
+                    g_new = oracle.grad(x_new)
+                    # the gradient form of the test (curvature along d <= L), accurate
+                    # where the value test is rounding noise; written with dot() for
+                    # sparse gradients
+                    if gnorm2_diff(g_new, g, d, gamma) <= L * gamma * gamma * dd:
+                        return gamma, x_new, f_new, g_new, L, None
+                elif upper_model_holds(f_new, f - decrease, f):
+                    return gamma, x_new, f_new, None, L, None
+            L *= 2.0
+        if not math.isfinite(f_new):
+            return gamma, x_new, f_new, None, L, None
+        return 0.0, x, f, g, L, (
+            f"The adaptive step-size search failed: the upper model did not hold after "
+            f"{opts.max_backtracks} doublings (L = {L:.3g}).")
+
+
+
+class ActiveSet:
+    """Vertices and convex weights of an iterate, ``x = sum_i w_i V_i``.
+
+    Vertices are rows of an append-only buffer shared by successive states
+    (rows are never overwritten, so a previous state stays valid); each state
+    owns its weight vector. A vertex seen before (same ``vertex_id``) reuses
+    its row.
+    """
+
+    def __init__(self, dim: int, capacity: int = 16):
+        self.buf = np.empty((capacity, dim))
+        self.n = 0
+        self.row_of: dict = {}
+
+    def row(self, key, v) -> int:
+        r = self.row_of.get(key)
+        if r is not None:
+            return r
+        if self.n == self.buf.shape[0]:
+            new = np.empty((2 * self.buf.shape[0], self.buf.shape[1]))
+            new[: self.n] = self.buf[: self.n]
+            self.buf = new
+        self.buf[self.n] = v
+        self.row_of[key] = self.n
+        self.n += 1
+        return self.n - 1
+
+    def weights(self, w: np.ndarray) -> np.ndarray:
+        """``w`` padded with zeros to the current number of rows."""
+        if w.size < self.n:
+            w = np.concatenate([w, np.zeros(self.n - w.size)])
+        return w
+
+    def combine(self, w: np.ndarray) -> np.ndarray:
+        """``sum_i w_i V_i`` over the rows with positive weight."""
+        idx = np.flatnonzero(w)
+        return w[idx] @ self.buf[idx]
+
+
+class VertexCache:
+    """The vertices an LMO returned, for lazified Frank-Wolfe.
+
+    At most ``max_size`` rows; when full, the oldest vertex is replaced (its
+    row is reused). Rows are only read inside one ``step``, never kept in a
+    state, so overwriting them is safe.
+    """
+
+    def __init__(self, dim: int, max_size: int):
+        self.max_size = int(max_size)
+        self.buf = np.empty((min(16, self.max_size), dim))
+        self.n = 0                 # rows in use
+        self.next = 0              # row the next new vertex goes to once full
+        self.row_of: dict = {}
+        self.key_of: list = []
+
+    def add(self, key, v) -> int:
+        r = self.row_of.get(key)
+        if r is not None:
+            return r
+        if self.n < self.max_size:
+            if self.n == self.buf.shape[0]:
+                new = np.empty((min(2 * self.n, self.max_size), self.buf.shape[1]))
+                new[: self.n] = self.buf[: self.n]
+                self.buf = new
+            r = self.n
+            self.n += 1
+            self.key_of.append(key)
+        else:
+            r = self.next
+            self.next = (self.next + 1) % self.max_size
+            del self.row_of[self.key_of[r]]
+            self.key_of[r] = key
+        self.buf[r] = v
+        self.row_of[key] = r
+        return r
+
+    def rows(self) -> np.ndarray:
+        return self.buf[: self.n]
