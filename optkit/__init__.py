@@ -14,6 +14,7 @@ from . import solvers as _solvers  # noqa: E402,F401  (registers the methods)
 from ._core.registry import method_info, methods, show_options  # noqa: E402
 from ._core.result import STATUS_MESSAGES, OptimizeResult, Status, Trace  # noqa: E402
 from .minimize import minimize, scipy_method  # noqa: E402
+from . import ot  # noqa: E402,F401  (POT-style front door: optkit.ot.sinkhorn)
 from .problems.base import Problem, SmoothProblem  # noqa: E402
 
 __all__ = ["__version__", "minimize", "scipy_method", "methods", "method_info",

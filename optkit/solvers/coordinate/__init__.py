@@ -1,5 +1,8 @@
 """Block coordinate descent methods for composite problems f + sum_i g_i(x_i)."""
 
 from .bcd import BCDOptions, BlockCoordinateDescent
+from .cyclic_vr_bcd import CyclicVRBCD, CyclicVRBCDOptions
+from .a_coder import ACODER, ACODEROptions
 
-__all__ = ["BlockCoordinateDescent", "BCDOptions"]
+__all__ = ["BlockCoordinateDescent", "BCDOptions", "CyclicVRBCD", "CyclicVRBCDOptions",
+           "ACODER", "ACODEROptions"]

@@ -5,11 +5,12 @@ Methods: ``fw`` (vanilla), ``fw-away`` (away steps), ``fw-pairwise``,
 Sets: :mod:`optkit.problems.sets`; problems: :class:`optkit.problems.LMOProblem`.
 """
 
-from .away import AwayStepFrankWolfe
-from .fw import FrankWolfe
-from .lazy import LazyFrankWolfe
-from .pairwise import PairwiseFrankWolfe
-from .zeroth_order import ZerothOrderFrankWolfe
+from .away import AwayStepFrankWolfe, AwayStepOptions
+from .fw import FrankWolfe, FrankWolfeOptions
+from .lazy import LazyFrankWolfe, LazyFrankWolfeOptions
+from .pairwise import PairwiseFrankWolfe, PairwiseOptions
+from .zeroth_order import ZerothOrderFrankWolfe, ZerothOrderFWOptions
 
-__all__ = ["FrankWolfe", "AwayStepFrankWolfe", "PairwiseFrankWolfe", "LazyFrankWolfe",
-           "ZerothOrderFrankWolfe"]
+__all__ = ["FrankWolfe", "FrankWolfeOptions", "AwayStepFrankWolfe", "AwayStepOptions",
+           "PairwiseFrankWolfe", "PairwiseOptions", "LazyFrankWolfe", "LazyFrankWolfeOptions",
+           "ZerothOrderFrankWolfe", "ZerothOrderFWOptions"]
