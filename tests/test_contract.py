@@ -25,13 +25,16 @@ def _run(method, maxiter=None, callback=None, tol=None, **extra):
     ``problem`` (a problem object) or the smooth callables ``fun``/``jac``/
     ``hess``/``hessp``; ``x0``; ``x_star`` or ``check(res)``; ``counters``
     (result field -> Counter, the independent counts); optionally ``options``
-    (extra method options for these runs) and ``tol``.
+    (extra method options for these runs), ``tol``, and ``overrides``
+    ({method: {key: value}}) for a method whose guarantee is weaker than its
+    family's (e.g. an O(1/sqrt(t)) method cannot reach the family's tol).
     """
     solver = get_solver(method)
     if solver.family not in CONTRACT_PROBLEMS:
         pytest.fail(f"family {solver.family!r} of {method!r} has no contract problem: "
                     "add one to tests/conftest.py::CONTRACT_PROBLEMS")
     p = CONTRACT_PROBLEMS[solver.family]()
+    p.update(p.pop("overrides", {}).get(solver.name, {}))
     options = dict(p.get("options", {}))
     if maxiter is not None:
         options["maxiter"] = maxiter

@@ -530,3 +530,23 @@ def test_from_libsvm():
 def test_module_constant_documented():
     assert glm.HESS_DENSE_MAX_DIM == 2000
     assert "HESS_DENSE_MAX_DIM" in glm.__all__
+
+
+def test_sparse_data_gram_uses_the_cheaper_storage_and_equals_the_dense_hessian():
+    """A dense-ish sparse X is densified for Hessians (BLAS), a very sparse one is not;
+    either way the Hessian equals the one built from the dense data (1e-12)."""
+    import scipy.sparse as sp
+
+    from optkit.problems.glm import LogisticRegression, _gram_operand
+
+    rng = np.random.default_rng(3)
+    dense_ish = sp.random(400, 30, density=0.4, random_state=1, format="csr")
+    very_sparse = sp.random(400, 300, density=0.01, random_state=2, format="csr")
+    assert isinstance(_gram_operand(dense_ish), np.ndarray)
+    assert sp.issparse(_gram_operand(very_sparse))
+    for X in (dense_ish, very_sparse):
+        y = np.where(rng.random(X.shape[0]) < 0.5, -1.0, 1.0)
+        x = rng.standard_normal(X.shape[1] + 1)
+        H_sparse = LogisticRegression(X, y, mu=1e-3, fit_intercept=True).hess(x)
+        H_dense = LogisticRegression(X.toarray(), y, mu=1e-3, fit_intercept=True).hess(x)
+        np.testing.assert_allclose(H_sparse, H_dense, rtol=0, atol=1e-12)

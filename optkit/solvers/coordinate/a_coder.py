@@ -27,7 +27,7 @@ class ACODEROptions(Options):
                                      "least squares, logistic at its bound; the Hessian at "
                                      "x0 otherwise, or the number of blocks without one).",
                                      low=0.0, low_inclusive=False)
-    step: float = option(0.5, "Weight growth: a_k^2 = step * A_k / L (smaller is safer).",
+    step: float = option(1.0, "Weight growth: a_k^2 = step * A_k / L (smaller is safer).",
                          low=0.0, low_inclusive=False)
     restart: str = option("adaptive", "'adaptive': restart the estimate sequence (A = 0, "
                           "anchor = x_k) at the end of an epoch when F increased over it or the "
@@ -107,7 +107,7 @@ class ACODER(Solver):
     (O'Donoghue & Candes) or the certificate has fallen by the factor
     ``restart_ratio`` since the last restart, which gives linear
     convergence under quadratic growth without knowing the modulus. The default
-    ``step = 0.5`` (:math:`a_k^2 = A_k / (2L)`) is our choice; the paper's
+    ``step = 1`` (:math:`a_k^2 = A_k / L`) is our choice; the paper's
     constants are in its Theorem 1. Python-level loop over blocks (no
     compiled kernel yet).
 
@@ -268,9 +268,9 @@ class ACODER(Solver):
         rule = self.options.restart
         if rule == "none":
             return False
-        if F > Fprev:
-            return True
-        return rule == "adaptive" and cert <= self.options.restart_ratio * cert0
+        if rule == "function":
+            return F > Fprev
+        return cert <= self.options.restart_ratio * cert0
 
     def _epoch_end(self, x, aux, A, a, z, xhat, pcur, state):
         """Bookkeeping at the end of an epoch inside a step (returns the new carry)."""
