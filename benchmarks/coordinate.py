@@ -36,6 +36,7 @@ CONFIGS = {
     "cyclic": {},
     "gs-q (Gram)": {"rule": "gs-q", "gram": True},
     "working set (gs-s, matrix)": {"blocks": "variable", "rule": "gs-s", "update": "matrix"},
+    "working set + gap-safe": {"working_set": True},
 }
 
 

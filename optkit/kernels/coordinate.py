@@ -31,7 +31,8 @@ import numpy as np
 from numba import njit
 
 __all__ = ["prox_scalar", "min_norm_subgrad", "glm_cd", "glm_grad", "glm_block_cd",
-           "quad_bcd", "tree_solve"]
+           "quad_bcd", "tree_solve", "enet_dual_pass", "enet_ws_solve", "enet_gram_solve",
+           "sparse_gram_cols", "cols_axpy", "csc_colsq"]
 
 
 @njit(cache=True, inline="always")
@@ -506,3 +507,252 @@ def tree_solve(order, parent, diag, offd, rhs, out):
         else:
             out[a] = r[a] / D[a]
     return 4 * m
+
+
+# ---------------------------------------------------------------------------
+# least squares + L1 / elastic net: duality gap, gap-safe screening, working sets
+# (all quantities multiplied by n: P_n(w) = ||r||^2/2 + sum lam_j |w_j| + mu_j w_j^2/2
+# with r = Xw - y, lam = n * l1, mu = n * l2)
+# ---------------------------------------------------------------------------
+@njit(cache=True)
+def _enet_gap(r, y, w, lam, mu, cols, c, ncols):
+    """Gap P_n(w) - D_n(s R) on the coordinates ``cols[:ncols]`` (c_j = X_j'R, R = -r).
+
+    The dual point is u = s R with s = min(1, min lam_j/|c_j| over unridged j);
+    D_n(u) = y'u - ||u||^2/2 - sum_{mu_j > 0} (|X_j'u| - lam_j)_+^2 / (2 mu_j).
+    Coordinates outside ``cols`` must be zero in w and known zero at the optimum.
+    Returns (gap_n, s, P_n).
+    """
+    rr = 0.0
+    yr = 0.0
+    for i in range(r.shape[0]):
+        rr += r[i] * r[i]
+        yr -= y[i] * r[i]
+    return _enet_gap_from(rr, yr, w, lam, mu, cols, c, ncols)
+
+
+@njit(cache=True)
+def _enet_gap_from(rr, yr, w, lam, mu, cols, c, ncols):
+    """:func:`_enet_gap` given rr = ||r||^2 and yr = y'R."""
+    s = 1.0
+    for k in range(ncols):
+        j = cols[k]
+        if mu[j] == 0.0:
+            a = abs(c[j])
+            if a * s > lam[j]:
+                s = lam[j] / a
+    pen = 0.0
+    ridge = 0.0
+    for k in range(ncols):
+        j = cols[k]
+        wj = w[j]
+        pen += lam[j] * abs(wj) + 0.5 * mu[j] * wj * wj
+        if mu[j] > 0.0:
+            e = s * abs(c[j]) - lam[j]
+            if e > 0.0:
+                ridge += e * e / (2.0 * mu[j])
+    primal = 0.5 * rr + pen
+    dual = s * yr - 0.5 * s * s * rr - ridge
+    return max(primal - dual, 0.0), s, primal
+
+
+@njit(cache=True)
+def enet_dual_pass(Xd, data, indices, indptr, dense, y, r, w, lam, mu, colnorm, active,
+                   screen, c, prio, have_c):
+    """One pass over the unscreened columns: gap, gap-safe screening, priorities.
+
+    ``active`` (int8 per coordinate, 1 = not screened) is updated in place when
+    ``screen``: coordinate j is discarded for good when
+    ``s|X_j'R| + ||X_j|| sqrt(2 gap_n) < lam_j``, which proves w*_j = 0
+    (the dual is 1-strongly concave in u, so ||u - u*|| <= sqrt(2 gap_n);
+    Fercoq, Gramfort & Salmon 2015; Ndiaye et al. 2017). ``prio[j]`` is the
+    distance ``(lam_j - s|X_j'R|)/||X_j||`` of the dual point to constraint j
+    (Massias, Gramfort & Salmon 2018), -inf on the support, +inf if screened.
+    ``have_c``: ``c = X'R`` was computed by the caller (e.g. by BLAS).
+    Returns (gap_n, P_n, n_screened_now, work).
+    """
+    d = w.shape[0]
+    cols = np.empty(d, dtype=np.int64)
+    ncols = 0
+    work = 0
+    for j in range(d):
+        if active[j]:
+            if not have_c:
+                s1, _, wk = _col_derivs(j, Xd, data, indices, indptr, dense, r, y, 0, False)
+                c[j] = -s1
+                work += wk
+            cols[ncols] = j
+            ncols += 1
+    gap, s, primal = _enet_gap(r, y, w, lam, mu, cols, c, ncols)
+    rad = math.sqrt(2.0 * gap)
+    nscr = 0
+    for k in range(ncols):
+        j = cols[k]
+        a = s * abs(c[j])
+        if screen and a + colnorm[j] * rad < lam[j] * (1.0 - 1e-12):
+            active[j] = 0
+            prio[j] = np.inf
+            nscr += 1
+        elif w[j] != 0.0:
+            prio[j] = -np.inf
+        else:
+            prio[j] = (lam[j] - a) / colnorm[j] if colnorm[j] > 0.0 else np.inf
+    for j in range(d):
+        if not active[j]:
+            prio[j] = np.inf
+    return gap, primal, nscr, work
+
+
+@njit(cache=True, fastmath=True)
+def _dense_col_dot(Xd, j, r):
+    """X[:, j]'r for a dense F-order X (reassociated sum: SIMD)."""
+    s = 0.0
+    for i in range(Xd.shape[0]):
+        s += Xd[i, j] * r[i]
+    return s
+
+
+@njit(cache=True)
+def _enet_col_dot(j, Xd, data, indices, indptr, dense, r):
+    if dense:
+        return _dense_col_dot(Xd, j, r), Xd.shape[0]
+    s = 0.0
+    for k in range(indptr[j], indptr[j + 1]):
+        s += data[k] * r[indices[k]]
+    return s, indptr[j + 1] - indptr[j]
+
+
+@njit(cache=True)
+def enet_ws_solve(Xd, data, indices, indptr, dense, y, r, w, lam, mu, colsq, ws, tol_n,
+                  check_every, max_epochs, c):
+    """Cyclic coordinate descent on the working set ``ws`` (others fixed).
+
+    Exact coordinate minimization ``w_j <- prox(w_j - X_j'r/||X_j||^2)``;
+    every ``check_every`` epochs the gap of the subproblem restricted to
+    ``ws`` is computed and the solve stops when it is <= ``tol_n``.
+    Updates ``w`` and the residual ``r = Xw - y`` in place.
+    Returns (work, epochs, gap_n of the subproblem at exit (or -1 if unchecked)).
+    """
+    m = ws.shape[0]
+    work = 0
+    epochs = 0
+    gap = -1.0
+    for ep in range(max_epochs):
+        epochs += 1
+        moved = False
+        for k in range(m):
+            j = ws[k]
+            h = colsq[j]
+            if h <= 0.0:
+                continue
+            s1, wk = _enet_col_dot(j, Xd, data, indices, indptr, dense, r)
+            work += wk
+            wj = w[j]
+            znew = prox_scalar(wj - s1 / h, 1.0 / h, lam[j], mu[j], -np.inf, np.inf)
+            dlt = znew - wj
+            if dlt != 0.0:
+                moved = True
+                w[j] = znew
+                work += _col_axpy(j, dlt, Xd, data, indices, indptr, dense, r)
+        if (ep + 1) % check_every == 0 or ep == max_epochs - 1 or not moved:
+            for k in range(m):
+                j = ws[k]
+                s1, wk = _enet_col_dot(j, Xd, data, indices, indptr, dense, r)
+                c[j] = -s1
+                work += wk
+            gap, _, _ = _enet_gap(r, y, w, lam, mu, ws, c, m)
+            if gap <= tol_n or not moved:   # converged, or a fixed point (rounding floor)
+                break
+    return work, epochs, gap
+
+
+@njit(cache=True)
+def enet_gram_solve(G, ws, w, q, xty, r, y, lam, mu, tol_n, check_every, max_epochs, c):
+    """Cyclic CD on the working set through its Gram matrix ``G = X_ws'X_ws``.
+
+    ``q = X_ws'r`` (r = Xw - y) is kept up to date by ``q += G[:, k] delta``
+    (O(|ws|) per update instead of O(nnz of a column)); ``||r||^2`` and
+    ``y'R`` (R = -r) are tracked from ``xty = X_ws'y``; ``r`` is not modified. The subproblem gap is checked
+    every ``check_every`` epochs. Updates ``w`` (global indices) and ``q``;
+    the caller updates r. Returns (work, epochs, gap_n).
+    """
+    m = ws.shape[0]
+    rr = 0.0
+    yr = 0.0
+    for i in range(r.shape[0]):
+        rr += r[i] * r[i]
+        yr -= y[i] * r[i]
+    work = 0
+    epochs = 0
+    gap = -1.0
+    dyr = 0.0
+    for ep in range(max_epochs):
+        epochs += 1
+        moved = False
+        for k in range(m):
+            j = ws[k]
+            h = G[k, k]
+            if h <= 0.0:
+                continue
+            wj = w[j]
+            znew = prox_scalar(wj - q[k] / h, 1.0 / h, lam[j], mu[j], -np.inf, np.inf)
+            dlt = znew - wj
+            if dlt != 0.0:
+                moved = True
+                w[j] = znew
+                rr += dlt * (2.0 * q[k] + dlt * h)
+                dyr -= dlt * xty[k]
+                for a in range(m):
+                    q[a] += G[a, k] * dlt
+                work += m
+        if (ep + 1) % check_every == 0 or ep == max_epochs - 1 or not moved:
+            for k in range(m):
+                c[ws[k]] = -q[k]
+            gap, _, _ = _enet_gap_from(rr, yr + dyr, w, lam, mu, ws, c, m)
+            if gap <= tol_n or not moved:   # converged, or a fixed point (rounding floor)
+                break
+    return work, epochs, gap
+
+
+@njit(cache=True)
+def sparse_gram_cols(cols, cdata, cindices, cindptr, rdata, rindices, rindptr, out):
+    """``out[:, k] = X'X[:, cols[k]]`` from X in CSC (columns) and CSR (rows).
+
+    Column j of the Gram matrix is :math:`\\sum_{i \\in col(j)} x_{ij} X_{i,:}`:
+    O(sum over the column's rows of their nnz). Returns the work.
+    """
+    work = 0
+    for a in range(cols.shape[0]):
+        j = cols[a]
+        for b in range(out.shape[0]):
+            out[b, a] = 0.0
+        for kk in range(cindptr[j], cindptr[j + 1]):
+            i = cindices[kk]
+            v = cdata[kk]
+            for t in range(rindptr[i], rindptr[i + 1]):
+                out[rindices[t], a] += v * rdata[t]
+            work += rindptr[i + 1] - rindptr[i]
+    return work
+
+
+@njit(cache=True)
+def cols_axpy(cols, delta, Xd, data, indices, indptr, dense, r):
+    """``r += X[:, cols] @ delta`` (skipping zero deltas); returns the work."""
+    work = 0
+    for k in range(cols.shape[0]):
+        if delta[k] != 0.0:
+            work += _col_axpy(cols[k], delta[k], Xd, data, indices, indptr, dense, r)
+    return work
+
+
+@njit(cache=True)
+def csc_colsq(data, indptr):
+    """Squared column norms of a CSC matrix."""
+    d = indptr.shape[0] - 1
+    out = np.zeros(d)
+    for j in range(d):
+        s = 0.0
+        for k in range(indptr[j], indptr[j + 1]):
+            s += data[k] * data[k]
+        out[j] = s
+    return out

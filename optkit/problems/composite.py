@@ -255,6 +255,22 @@ def _regression_data(X, y, name_x="X", name_y="y"):
     return X, y
 
 
+def _keep_csc(problem, X_given, X_checked):
+    """Seed the coordinate solvers' cache with a CSC ``X`` given by the user.
+
+    The smooth part stores X as CSR; coordinate descent reads columns, so a
+    CSC input is kept (float64, sorted indices) instead of converted back.
+    """
+    import scipy.sparse as sp
+
+    if sp.issparse(X_given) and X_given.format == "csc" and X_given.shape == X_checked.shape:
+        Xc = X_given if X_given.dtype == np.float64 else X_given.astype(np.float64)
+        if not Xc.has_sorted_indices:
+            Xc = Xc.copy()
+            Xc.sort_indices()
+        problem.__dict__.setdefault("_bcd_cache", {})["csc"] = Xc
+
+
 class Lasso(CompositeProblem):
     r"""The Lasso with scikit-learn's scaling.
 
@@ -286,12 +302,14 @@ class Lasso(CompositeProblem):
     def __init__(self, X, y, alpha, *, name=None):
         from .glm import LeastSquares
 
+        X_given = X
         X, y = _regression_data(X, y)
         alpha = _check_reg(alpha, "alpha")
         smooth = LeastSquares(X, y)
         super().__init__(smooth, L1(alpha), name=name or f"lasso(n={X.shape[0]}, "
                          f"d={X.shape[1]}, alpha={np.mean(alpha):g})")
         self.alpha = alpha
+        _keep_csc(self, X_given, X)
 
     @property
     def X(self):
@@ -328,9 +346,11 @@ class ElasticNet(CompositeProblem):
     def __init__(self, X, y, alpha, l1_ratio=0.5, *, name=None):
         from .glm import LeastSquares
 
+        X_given = X
         X, y = _regression_data(X, y)
         alpha = _check_reg(alpha, "alpha")
         smooth = LeastSquares(X, y)
+        _keep_csc(self, X_given, X)
         super().__init__(smooth, ElasticNetPenalty(alpha, l1_ratio),
                          name=name or f"elastic-net(n={X.shape[0]}, d={X.shape[1]}, "
                          f"alpha={np.mean(alpha):g}, l1_ratio={l1_ratio:g})")

@@ -180,3 +180,49 @@ def _components(adjm):
     import scipy.sparse.csgraph as csg
 
     return csg.connected_components(sp.csr_matrix(adjm), directed=False)[0]
+
+
+# -- kernels of the working-set Lasso / elastic-net path -----------------------
+def _csc_csr(seed, n=30, d=12, density=0.3):
+    import scipy.sparse as sp
+
+    X = sp.random(n, d, density=density, random_state=seed, format="csc")
+    return X, X.tocsr()
+
+
+def test_csc_colsq_equals_numpy():
+    from optkit.kernels import coordinate as K
+
+    Xc, _ = _csc_csr(0)
+    ref = np.asarray(Xc.multiply(Xc).sum(axis=0)).ravel()
+    np.testing.assert_allclose(K.csc_colsq(Xc.data, Xc.indptr), ref, rtol=1e-14, atol=0)
+
+
+def test_sparse_gram_cols_equals_numpy():
+    from optkit.kernels import coordinate as K
+
+    Xc, Xr = _csc_csr(1)
+    cols = np.array([0, 5, 11, 3], dtype=np.int64)
+    out = np.empty((Xc.shape[1], cols.size), order="F")
+    K.sparse_gram_cols(cols, Xc.data, Xc.indices, Xc.indptr, Xr.data, Xr.indices,
+                       Xr.indptr, out)
+    ref = (Xc.T @ Xc).toarray()[:, cols]
+    np.testing.assert_allclose(out, ref, rtol=1e-13, atol=1e-15)
+
+
+@pytest.mark.parametrize("dense", [True, False])
+def test_cols_axpy_equals_numpy(dense):
+    from optkit.kernels import coordinate as K
+
+    Xc, _ = _csc_csr(2)
+    cols = np.array([1, 4, 7], dtype=np.int64)
+    delta = np.array([0.5, 0.0, -2.0])
+    r = np.random.default_rng(0).standard_normal(Xc.shape[0])
+    ref = r + Xc.toarray()[:, cols] @ delta
+    if dense:
+        args = (np.asfortranarray(Xc.toarray()), np.zeros(1), np.zeros(1, dtype=np.int32),
+                np.zeros(2, dtype=np.int32), True)
+    else:
+        args = (np.zeros((1, 1), order="F"), Xc.data, Xc.indices, Xc.indptr, False)
+    K.cols_axpy(cols, delta, *args, r)
+    np.testing.assert_allclose(r, ref, rtol=1e-14, atol=1e-14)

@@ -169,9 +169,10 @@ class GLMModel:
 
     kind = "glm"
 
-    def __init__(self, X, y, loss, pen, opts, *, intercept=False):
+    def __init__(self, X, y, loss, pen, opts, *, intercept=False, problem=None):
         n = X.shape[0]
         if intercept:
+            problem = None                      # the cache holds X without the ones column
             X = sp.hstack([X, np.ones((n, 1))]) if sp.issparse(X) \
                 else np.hstack([X, np.ones((n, 1))])
         self.dense = not sp.issparse(X)
@@ -180,13 +181,16 @@ class GLMModel:
             self.data = np.zeros(1)
             self.indices = np.zeros(1, dtype=np.int32)
             self.indptr = np.zeros(2, dtype=np.int32)
-            self.XT = self.Xd.T
+            self._XT = self.Xd.T
         else:
-            Xc = sp.csc_matrix(X, dtype=float)
-            Xc.sort_indices()
+            if problem is not None:
+                Xc = cached_csc(problem, X)
+            else:
+                Xc = sp.csc_matrix(X, dtype=float)
+                Xc.sort_indices()
             self.Xd = np.zeros((1, 1), order="F")
             self.data, self.indices, self.indptr = Xc.data, Xc.indices, Xc.indptr
-            self.XT = Xc.T.tocsr()
+            self._XT = None
             self.Xc = Xc
         self.X = X if self.dense else self.Xc
         self.y = np.asarray(y, dtype=float)
@@ -195,7 +199,7 @@ class GLMModel:
         self.inv_n = 1.0 / n
         self.l1, self.l2, self.lo, self.hi = pen
         self.d = d = self.l1.size
-        colsq = _colsq(self.X)
+        colsq = cached_colsq(problem, self.X) if problem is not None else _colsq(self.X)
         Lc = colsq / n * (1.0 if loss == 0 else 0.25)
         Lc[Lc <= 0] = 1.0
         self.Lc = Lc
@@ -204,7 +208,17 @@ class GLMModel:
         self.nblocks = d
         self.buf = np.empty(d)
 
+    @property
+    def XT(self):
+        """X' as CSR (sparse) or a transposed view (dense), built on first use."""
+        if self._XT is None:
+            self._XT = self.Xc.T.tocsr()
+        return self._XT
+
     def init_aux(self, x):
+        if not np.any(x):
+            z = np.zeros(self.n)
+            return z - self.y if self.loss == 0 else z
         z = np.asarray(self.X @ x, dtype=float)
         if self.loss == 0:
             z = z - self.y
@@ -244,6 +258,209 @@ class GLMModel:
 
     def residual(self, x, z):
         return z
+
+
+def _coord_cache(problem):
+    """Per-problem cache of data layouts (CSC copy, column norms, Gram matrix).
+
+    Stored on the problem object so that repeated solves of the same problem
+    (several tolerances, warm starts) pay the conversions once.
+    """
+    cache = problem.__dict__.get("_bcd_cache")
+    if cache is None:
+        cache = {}
+        problem.__dict__["_bcd_cache"] = cache
+    return cache
+
+
+def cached_csc(problem, X):
+    """X as a float64 CSC matrix with sorted indices (cached on the problem)."""
+    cache = _coord_cache(problem)
+    Xc = cache.get("csc")
+    if Xc is None or Xc.shape != X.shape:
+        Xc = sp.csc_matrix(X, dtype=float)
+        Xc.sort_indices()
+        cache["csc"] = Xc
+    return Xc
+
+
+def cached_colsq(problem, X):
+    """Squared column norms of X (cached on the problem)."""
+    cache = _coord_cache(problem)
+    v = cache.get("colsq")
+    if v is None or v.size != X.shape[1]:
+        if sp.issparse(X) and X.format == "csc":
+            v = K.csc_colsq(X.data, X.indptr)
+        else:
+            v = _colsq(X)
+        cache["colsq"] = v
+    return v
+
+
+class EnetWSModel:
+    """Least squares + L1/elastic net: working sets with gap-safe screening.
+
+    Everything is scaled by n (``P_n = n P``). Each solver step runs the
+    inner cyclic CD on the current working set, then one pass over the
+    unscreened columns (gap at the new point, screening, next working set).
+    """
+
+    kind = "enet-ws"
+
+    def __init__(self, problem, smooth, pen, opts):
+        X = smooth.X
+        n = smooth.n_samples
+        self.n = n
+        self.dense = not sp.issparse(X)
+        if self.dense:
+            self.Xd = np.asfortranarray(X, dtype=float)
+            self.data = np.zeros(1)
+            self.indices = np.zeros(1, dtype=np.int32)
+            self.indptr = np.zeros(2, dtype=np.int32)
+            colsq = cached_colsq(problem, self.Xd)
+        else:
+            Xc = cached_csc(problem, X)
+            self.Xd = np.zeros((1, 1), order="F")
+            self.data, self.indices, self.indptr = Xc.data, Xc.indices, Xc.indptr
+            colsq = cached_colsq(problem, Xc)
+            self.Xr = X                     # CSR rows (Gram columns)
+        self.y = np.ascontiguousarray(smooth.b, dtype=float)
+        self.l1, self.l2, self.lo, self.hi = pen
+        self.l2 = self.l2 + smooth.mu
+        if np.any(self.lo > -np.inf) or np.any(self.hi < np.inf) \
+                or np.any((self.l1 <= 0) & (self.l2 <= 0)):
+            raise ValueError(
+                "Option working_set=True needs least squares with an L1 or elastic-net "
+                "penalty (every coordinate with an l1 or l2 weight > 0, no box); use "
+                "working_set=False.")
+        self.lam = self.l1 * n
+        self.mu = self.l2 * n
+        self.d = d = self.lam.size
+        self.colsq = np.ascontiguousarray(colsq, dtype=float)
+        self.colnorm = np.sqrt(colsq)
+        self.Lc = np.where(colsq > 0, colsq / n, 1.0)
+        self.active = np.ones(d, dtype=np.int8)
+        self.screen = opts.screening == "gap-safe"
+        self.c = np.zeros(d)
+        self.prio = np.zeros(d)
+        self.ws_size = 0
+        self.p0 = int(opts.block_size or min(max(d // 50, 10), 100))
+        self.inner_tol = float(opts.inner_tol)
+        self.gram_max = int(opts.gram_max_dim)
+        self._gram_ws = None
+        self._gcols = {}             # sparse: Gram columns X'X_j computed so far
+        self._have_col = np.zeros(d, dtype=bool)
+        cache = _coord_cache(problem)
+        if "xty" not in cache:
+            cache["xty"] = np.asarray(X.T @ self.y, dtype=float).ravel()
+        self.xty = cache["xty"]
+        self.nblocks = 1
+
+    def _args(self):
+        return (self.Xd, self.data, self.indices, self.indptr, self.dense)
+
+    def init_aux(self, x):
+        r = np.asarray(self.Xd @ x if self.dense else
+                       (sp.csc_matrix((self.data, self.indices, self.indptr),
+                                      shape=(self.n, self.d)) @ x), dtype=float) - self.y \
+            if np.any(x) else -self.y.copy()
+        return np.ascontiguousarray(r)
+
+    def dual_pass(self, x, r):
+        """Gap (per sample) at x, screening, priorities; returns (gap, fun, work)."""
+        have_c = False
+        work = 0
+        if self.dense and 4 * int(self.active.sum()) > self.d:
+            np.matmul(self.Xd.T, -r, out=self.c)      # BLAS for mostly unscreened columns
+            have_c = True
+            work = self.n * self.d
+        gap_n, primal_n, _, w = K.enet_dual_pass(
+            *self._args(), self.y, r, x, self.lam, self.mu, self.colnorm, self.active,
+            self.screen, self.c, self.prio, have_c)
+        return gap_n / self.n, primal_n / self.n, work + w
+
+    def next_ws(self, x, gap_prev, gap):
+        nnz = int(np.count_nonzero(x))
+        nact = int(self.active.sum())
+        size = max(self.p0, 2 * nnz)
+        if self.ws_size and gap > 0.1 * gap_prev:
+            size = max(size, 2 * self.ws_size)   # too little progress: grow
+        # room for the KKT violators (zero coordinates with |X_j'R| > lam_j), growing
+        # at most 4x per iteration
+        nviol = int(np.count_nonzero((np.abs(self.c) > self.lam) & (x == 0)
+                                     & (self.active != 0)))
+        size = max(size, min(nnz + nviol, 4 * max(self.ws_size, self.p0)))
+        size = min(size, nact)
+        self.ws_size = size
+        if size >= nact:
+            return np.flatnonzero(self.active).astype(np.int64)
+        ws = np.argpartition(self.prio, size - 1)[:size]
+        return np.sort(ws).astype(np.int64)
+
+    def solve_ws(self, x, r, ws, gap):
+        # screened coordinates that are still nonzero: set them to their optimal value 0
+        bad = np.flatnonzero((self.active == 0) & (x != 0))
+        work = 0
+        if bad.size:
+            Xb = self._column_matrix(bad)
+            r -= np.asarray(Xb @ x[bad]).ravel()
+            x[bad] = 0.0
+        tol_n = self.inner_tol * gap * self.n
+        m = ws.size
+        # ski rental: residual epochs until they have cost about as much as forming the
+        # working set's Gram matrix, then epochs through the Gram matrix (O(|ws|) per update)
+        if self.dense:
+            epoch = self.n * m
+            build = self.n * m * m / 8.0        # BLAS product, ~8x faster per entry
+        else:
+            nz = self.indptr[ws + 1] - self.indptr[ws]
+            epoch = max(int(nz.sum()), 1)
+            todo = ~self._have_col[ws]
+            # new Gram columns: their nnz times the mean row length (cached ones are free)
+            build = int(nz[todo].sum()) * self.data.size / self.n + m * m
+        k = int(min(max(np.ceil(build / epoch), 1), 1000))
+        use_gram = m <= self.gram_max and (self.dense or m * self.d <= 50_000_000)
+        w, _, g = K.enet_ws_solve(*self._args(), self.y, r, x, self.lam, self.mu, self.colsq,
+                                  ws, tol_n, min(5, k), k if use_gram else 100_000, self.c)
+        work += w
+        if g <= tol_n or not use_gram:
+            return work
+        G = self._gram(ws)
+        q = -self.c[ws]                 # X_ws'r, computed by the last check of enet_ws_solve
+        w_old = x[ws]
+        w, _, _ = K.enet_gram_solve(G, ws, x, q, self.xty[ws], r, self.y, self.lam, self.mu,
+                                    tol_n, 10, 1_000_000, self.c)
+        work += K.cols_axpy(ws, x[ws] - w_old, *self._args(), r)
+        return work + w + int(build)
+
+    def _gram(self, ws):
+        """X_ws'X_ws (reused while the working set does not change)."""
+        if self._gram_ws is not None and np.array_equal(self._gram_ws[0], ws):
+            return self._gram_ws[1]
+        if self.dense:
+            Xw = self.Xd[:, ws]
+            G = np.ascontiguousarray(Xw.T @ Xw, dtype=float)
+        else:
+            new = ws[~self._have_col[ws]]
+            if new.size:
+                R = self.Xr
+                cols = np.empty((self.d, new.size), order="F")
+                K.sparse_gram_cols(new, self.data, self.indices, self.indptr, R.data,
+                                   R.indices, R.indptr, cols)
+                for a, j in enumerate(new):
+                    self._gcols[j] = cols[:, a]
+                self._have_col[new] = True
+            G = np.empty((ws.size, ws.size))
+            for a, j in enumerate(ws):
+                G[:, a] = self._gcols[j][ws]
+        self._gram_ws = (ws.copy(), G)
+        return G
+
+    def _column_matrix(self, cols):
+        if self.dense:
+            return self.Xd[:, cols]
+        Xc = sp.csc_matrix((self.data, self.indices, self.indptr), shape=(self.n, self.d))
+        return Xc[:, cols]
 
 
 class OracleModel:
@@ -395,27 +612,37 @@ def build_model(problem, oracle, x0, opts):
     fixed_blocks = opts.blocks in ("contiguous", "partition", "forest")
     if opts.lipschitz is None and isinstance(smooth, QuadraticProblem):
         return QuadModel(smooth.A, smooth.b, 0.0, pen, opts)
+    if getattr(opts, "working_set", False):
+        if opts.lipschitz is not None or not isinstance(smooth, LeastSquares):
+            raise ValueError(
+                "Option working_set=True needs least squares with an L1 or elastic-net "
+                f"penalty (Lasso, ElasticNet); got a {type(smooth).__name__} smooth part.")
+        return EnetWSModel(problem, smooth, pen, opts)
     if opts.lipschitz is None and isinstance(smooth, LeastSquares):
         use_gram = opts.gram
         if use_gram == "auto":
             use_gram = (greedy_coords or fixed_blocks) and d <= opts.gram_max_dim
         if use_gram:
             X, y, n = smooth.X, smooth.b, smooth.n_samples
-            G = X.T @ X
-            G = G.toarray() if sp.issparse(G) else np.asarray(G)
+            cache = _coord_cache(problem)
+            G = cache.get("gram")
+            if G is None:
+                G = X.T @ X
+                G = cache["gram"] = G.toarray() if sp.issparse(G) else np.asarray(G)
             Q = G / n + smooth.mu * np.eye(d)
             c = np.asarray(X.T @ y).ravel() / n
             return QuadModel(Q, c, 0.5 * float(y @ y) / n, pen, opts, ls=(X, y, n, smooth.mu))
         if opts.blocks in ("coordinates", "variable"):
             pen[1] = pen[1] + smooth.mu
-            return GLMModel(smooth.X, smooth.b, 0, pen, opts)
+            return GLMModel(smooth.X, smooth.b, 0, pen, opts, problem=problem)
     if opts.lipschitz is None and isinstance(smooth, LogisticRegression) \
             and opts.blocks in ("coordinates", "variable"):
         mu = np.full(d, smooth.mu)
         if smooth.fit_intercept:
             mu[-1] = 0.0
         pen[1] = pen[1] + mu
-        return GLMModel(smooth.X, smooth.y, 1, pen, opts, intercept=smooth.fit_intercept)
+        return GLMModel(smooth.X, smooth.y, 1, pen, opts, intercept=smooth.fit_intercept,
+                        problem=problem)
     if opts.blocks == "forest":
         raise ValueError("blocks='forest' (message passing) needs a quadratic smooth part "
                          "(QuadraticProblem or LeastSquares).")

@@ -249,14 +249,14 @@ class CyclicVRBCD(Solver):
     :class:`~optkit.problems.glm.LogisticRegression` smooth parts (as in
     :class:`~optkit.problems.glm.Lasso`, ``L1LogisticRegression``), where
     :math:`f_i` is the loss of sample i; the per-sample margins of the batch
-    are kept up to date, so an estimator epoch costs O(|B| d) and an exact
+    are kept up to date, so an estimator epoch costs :math:`O(|B| d)` and an exact
     epoch O(nnz(X)). Any other smooth part is treated as a single sample
     (exact block gradients through the ``grad`` oracle or the quadratic's
     rows). One *iteration* is one block update; a driver step runs an epoch
     (``updates_per_step``), and the driver's ``max_advance`` is respected.
     The paper's batch :math:`\sqrt n` with steps :math:`1/L_j` diverged in our
     tests on standardized Lasso data with d > sqrt(n) (the error of the
-    recursive estimator grows like d / |B|); hence the default batch of at
+    recursive estimator grows like :math:`d / |B|`); hence the default batch of at
     least d samples and the halved step. Python-level loop over blocks (no
     compiled kernel yet).
 

@@ -170,7 +170,7 @@ class AwayStepFrankWolfe(_ActiveSetFW):
 
     Notes
     -----
-    Per iteration: one gradient, one LMO call, |S| inner products, and the
+    Per iteration: one gradient, one LMO call, :math:`|S|` inner products, and the
     step rule's function values. Linear convergence for strongly convex f
     (or :math:`f = g(Ax)`, g strongly convex) over polytopes, with a rate
     depending on the pyramidal width. ``result.active_set`` is

@@ -66,7 +66,7 @@ class LazyFrankWolfe(_FWBase):
 
     Notes
     -----
-    Per iteration: |cache| inner products, one gradient, an LMO call only
+    Per iteration: one inner product per cached vertex, one gradient, an LMO call only
     when the cache has no good enough vertex (``nlmo`` counts those). Same
     :math:`O(1/k)` rate as Frank-Wolfe up to constants (negative steps
     halve :math:`\Phi`); worth it when the LMO is expensive.

@@ -1,7 +1,14 @@
-"""Entropic optimal transport: Sinkhorn (scaling, log-domain, epsilon-scaling) and
-Sinkhorn-Newton-Sparse. Problems: :class:`optkit.problems.ot.OTProblem`; the
-POT-compatible front door is :mod:`optkit.ot`."""
+"""Entropic optimal transport: Sinkhorn (scaling, log-domain, epsilon-scaling),
+Sinkhorn-Newton-Sparse and Mirror Sinkhorn. Problems:
+:class:`optkit.problems.ot.OTProblem`; the POT-compatible front door is
+:mod:`optkit.ot`."""
 
-from . import eps_scaling, mirror_sinkhorn, sinkhorn, sinkhorn_log, sns
+from .eps_scaling import SinkhornEpsScaling, SinkhornEpsScalingOptions
+from .mirror_sinkhorn import MirrorSinkhorn, MirrorSinkhornOptions
+from .sinkhorn import Sinkhorn, SinkhornOptions
+from .sinkhorn_log import SinkhornLog, SinkhornLogOptions
+from .sns import SinkhornNewtonSparse, SNSOptions
 
-__all__ = ["eps_scaling", "mirror_sinkhorn", "sinkhorn", "sinkhorn_log", "sns"]
+__all__ = ["Sinkhorn", "SinkhornOptions", "SinkhornLog", "SinkhornLogOptions",
+           "SinkhornEpsScaling", "SinkhornEpsScalingOptions", "SinkhornNewtonSparse",
+           "SNSOptions", "MirrorSinkhorn", "MirrorSinkhornOptions"]

@@ -1,0 +1,146 @@
+"""bcd working_set=True (working sets + gap-safe screening) against scikit-learn."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+import optkit
+from optkit.problems import CompositeProblem
+from optkit.problems.composite import NonNegative
+from optkit.problems.glm import ElasticNet, L1LogisticRegression, Lasso, LeastSquares
+
+sklm = pytest.importorskip("sklearn.linear_model")
+
+WS = {"working_set": True}
+
+
+def _data(fmt, seed=0, n=80, d=200, k=6):
+    """Sparse-solution regression data (d > n); fmt in {'dense', 'csr', 'csc'}."""
+    rng = np.random.default_rng(seed)
+    if fmt == "dense":
+        X = rng.standard_normal((n, d))
+    else:
+        X = sp.random(n, d, density=0.2, random_state=seed, format=fmt,
+                      data_rvs=rng.standard_normal)
+    w = np.zeros(d)
+    w[:k] = rng.uniform(1.0, 3.0, k) * rng.choice([-1.0, 1.0], k)
+    y = np.asarray(X @ w) + 0.1 * rng.standard_normal(n)
+    return X, y
+
+
+def _sklearn(model, X, y):
+    Xs = X.tocsc() if sp.issparse(X) else X
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return model.fit(Xs, y).coef_
+
+
+@pytest.mark.parametrize("fmt", ["dense", "csr", "csc"])
+@pytest.mark.parametrize("frac", [0.3, 0.05])
+def test_lasso_working_set_equals_sklearn(fmt, frac):
+    X, y = _data(fmt)
+    prob = Lasso(X, y, 1.0)
+    alpha = frac * prob.alpha_max()
+    res = optkit.minimize(Lasso(X, y, alpha), method="bcd", tol=1e-14, options=WS)
+    ref = _sklearn(sklm.Lasso(alpha=alpha, fit_intercept=False, tol=1e-14, max_iter=200_000),
+                   X, y)
+    assert res.success
+    np.testing.assert_allclose(res.x, ref, atol=1e-8)
+    np.testing.assert_array_equal(res.x != 0, ref != 0)
+    assert res.gap <= 1e-14
+
+
+@pytest.mark.parametrize("fmt", ["dense", "csr"])
+def test_elastic_net_working_set_equals_sklearn(fmt):
+    X, y = _data(fmt, seed=1)
+    alpha = 0.05 * Lasso(X, y, 1.0).alpha_max()
+    res = optkit.minimize(ElasticNet(X, y, alpha, l1_ratio=0.7), method="bcd", tol=1e-14,
+                          options=WS)
+    ref = _sklearn(sklm.ElasticNet(alpha=alpha, l1_ratio=0.7, fit_intercept=False,
+                                   tol=1e-14, max_iter=200_000), X, y)
+    assert res.success
+    np.testing.assert_allclose(res.x, ref, atol=1e-8)
+
+
+@pytest.mark.parametrize("fmt", ["dense", "csr"])
+def test_screened_coordinates_are_zero_at_the_optimum(fmt):
+    X, y = _data(fmt, seed=2)
+    alpha = 0.1 * Lasso(X, y, 1.0).alpha_max()
+    prob = Lasso(X, y, alpha)
+    res = optkit.minimize(prob, method="bcd", tol=1e-10, options=WS)
+    # the screening state of the solver that produced res
+    solver = optkit.solvers.coordinate.bcd.BlockCoordinateDescent(
+        optkit.solvers.coordinate.bcd.BCDOptions(working_set=True))
+    oracle = solver.make_oracle(prob, X.shape[1])
+    state = solver.init(oracle, np.zeros(X.shape[1]))
+    while state.gap > 1e-10:
+        state = solver.step(state)
+    screened = solver.model.active == 0
+    assert screened.sum() == res.n_screened > X.shape[1] // 2
+    ref = _sklearn(sklm.Lasso(alpha=alpha, fit_intercept=False, tol=1e-15,
+                              max_iter=500_000), X, y)
+    assert np.all(ref[screened] == 0)               # safe: never discards a nonzero
+    # and the full KKT conditions hold there with room to spare
+    grad = np.asarray(X.T @ (X @ ref - y)).ravel() / X.shape[0]
+    assert np.all(np.abs(grad[screened]) < alpha)
+
+
+def test_gap_is_a_true_bound_at_every_iteration():
+    X, y = _data("dense", seed=3)
+    prob = Lasso(X, y, 0.05 * Lasso(X, y, 1.0).alpha_max())
+    best = optkit.minimize(prob, method="bcd", tol=1e-13, options=WS).fun
+    res = optkit.minimize(prob, method="bcd", tol=1e-12, options=WS)
+    assert res.nit >= 2
+    for k in range(1, res.nit + 1):
+        r = optkit.minimize(prob, method="bcd", options=dict(WS, maxiter=k))
+        assert r.gap >= 0
+        assert r.gap >= r.fun - best - 1e-13
+        assert r.fun == pytest.approx(prob.fun(r.x), rel=1e-12, abs=1e-14)
+
+
+def test_without_screening_and_with_a_ridge_term():
+    X, y = _data("csr", seed=4)
+    alpha = 0.1 * Lasso(X, y, 1.0).alpha_max()
+    a = optkit.minimize(Lasso(X, y, alpha), method="bcd", tol=1e-13,
+                        options=dict(WS, screening="none"))
+    b = optkit.minimize(Lasso(X, y, alpha), method="bcd", tol=1e-13)
+    assert a.n_screened == 0
+    np.testing.assert_allclose(a.x, b.x, atol=1e-8)
+    # least squares with mu > 0 plus an L1 penalty is an elastic net
+    from optkit.problems.composite import L1
+    prob = CompositeProblem(LeastSquares(X, y, mu=0.3), L1(alpha))
+    c = optkit.minimize(prob, method="bcd", tol=1e-13, options=WS)
+    n = X.shape[0]
+    rho = alpha / (alpha + 0.3)
+    ref = _sklearn(sklm.ElasticNet(alpha=alpha + 0.3, l1_ratio=rho, fit_intercept=False,
+                                   tol=1e-15, max_iter=200_000), X, y)
+    assert n > 0
+    np.testing.assert_allclose(c.x, ref, atol=1e-8)
+
+
+def test_problem_cache_reuses_layouts():
+    X, y = _data("csr", seed=5)
+    prob = Lasso(X.tocsc(), y, 0.1)
+    assert prob.__dict__["_bcd_cache"]["csc"].format == "csc"
+    r1 = optkit.minimize(prob, method="bcd", tol=1e-10, options=WS)
+    cached = dict(prob.__dict__["_bcd_cache"])
+    r2 = optkit.minimize(prob, method="bcd", tol=1e-10, options=WS)
+    assert prob.__dict__["_bcd_cache"]["csc"] is cached["csc"]
+    np.testing.assert_array_equal(r1.x, r2.x)
+
+
+def test_working_set_bad_input():
+    X, y = _data("dense")
+    yl = np.where(y > 0, 1.0, -1.0)
+    with pytest.raises(ValueError, match="working_set"):
+        optkit.minimize(L1LogisticRegression(X, yl, 0.01), method="bcd", options=WS)
+    with pytest.raises(ValueError, match="working_set"):
+        optkit.minimize(CompositeProblem(LeastSquares(X, y), NonNegative()), method="bcd",
+                        options=WS)
+    with pytest.raises(ValueError, match="screening.*'gap-safe'"):
+        optkit.minimize(Lasso(X, y, 0.1), method="bcd",
+                        options=dict(WS, screening="strong"))
