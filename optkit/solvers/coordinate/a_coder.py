@@ -9,8 +9,8 @@ import numpy as np
 
 from ..._core.options import Options, option
 from ..._core.registry import register
-from ..._core.solver import Solver, State
-from .bcd import CoordinateOracle
+from ..._core.solver import State
+from .bcd import CoordinateSolver
 from .cyclic_vr_bcd import BlockAccess, block_lipschitz, fixed_blocks
 
 __all__ = ["ACODER", "ACODEROptions"]
@@ -68,7 +68,7 @@ class ACODERState(State):
 
 
 @register
-class ACODER(Solver):
+class ACODER(CoordinateSolver):
     r"""Accelerated cyclic coordinate dual averaging with extrapolation (A-CODER).
 
     For :math:`F(x) = f(x) + \sum_j g_j(x^j)` with f convex and block
@@ -132,25 +132,16 @@ class ACODER(Solver):
 
     name = "a-coder"
     aliases = ("acoder", "accelerated-cyclic-coordinate")
-    family = "composite"
-    requires = ("grad",)
     Options = ACODEROptions
     trace_fields = ("nnz", "epoch", "restarts")
-    default_tol = 1e-8
-    default_maxiter = 10_000_000
-    certificate_name = "prox_grad_map"
     summary = "Accelerated cyclic coordinate dual averaging with extrapolation"
     reference = "Lin, Song & Diakonikolas, ICML 2023"
-
-    def make_oracle(self, problem, dim):
-        return CoordinateOracle(problem, dim)
 
     def init(self, oracle, x0):
         self.oracle = oracle
         opts = self.options
         problem = oracle.composite
-        if problem.penalty.value(x0) == np.inf:
-            x0 = np.clip(x0, problem.penalty.lower, problem.penalty.upper)
+        x0 = self.feasible_start(problem, x0)
         self.acc = acc = BlockAccess(problem, oracle, x0, lipschitz=opts.lipschitz)
         d = x0.size
         self.blocks = fixed_blocks(opts.block_size, d)

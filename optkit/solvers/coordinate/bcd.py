@@ -12,7 +12,8 @@ from ..._core.registry import register
 from ..._core.solver import Solver, State
 from . import _models as M
 
-__all__ = ["BlockCoordinateDescent", "BCDOptions", "BCDState", "CoordinateOracle"]
+__all__ = ["BlockCoordinateDescent", "BCDOptions", "BCDState", "CoordinateOracle",
+           "CoordinateSolver"]
 
 
 class CoordinateOracle(CountedSmoothOracle):
@@ -27,6 +28,28 @@ class CoordinateOracle(CountedSmoothOracle):
 
     def counts(self):
         return (self.nfev, self.njev, self.nhev, self.nhvp, self.nwork)
+
+
+class CoordinateSolver(Solver):
+    """What the composite-family coordinate methods share: the problem family,
+    the counted oracle with ``nwork``, the prox-gradient certificate and a
+    start inside the penalty's domain."""
+
+    family = "composite"
+    requires = ("grad",)
+    default_tol = 1e-8
+    default_maxiter = 10_000_000
+    certificate_name = "prox_grad_map"
+
+    def make_oracle(self, problem, dim):
+        return CoordinateOracle(problem, dim)
+
+    @staticmethod
+    def feasible_start(problem, x0):
+        """``x0``, clipped into the penalty's box when the penalty is infinite there."""
+        if problem.penalty.value(x0) == np.inf:
+            return np.clip(x0, problem.penalty.lower, problem.penalty.upper)
+        return x0
 
 
 @dataclasses.dataclass(frozen=True)
@@ -120,7 +143,7 @@ class BCDState(State):
 
 
 @register
-class BlockCoordinateDescent(Solver):
+class BlockCoordinateDescent(CoordinateSolver):
     r"""Block coordinate descent with greedy (Gauss-Southwell) rules.
 
     For :math:`F(x) = f(x) + \sum_i g_i(x_i)`, each iteration picks a block
@@ -191,26 +214,17 @@ class BlockCoordinateDescent(Solver):
 
     name = "bcd"
     aliases = ("block-coordinate-descent", "coordinate-descent", "cd")
-    family = "composite"
-    requires = ("grad",)
     Options = BCDOptions
     trace_fields = ("nnz", "active_at")
-    default_tol = 1e-8
-    default_maxiter = 10_000_000
-    certificate_name = "prox_grad_map"
     summary = "Block coordinate descent: cyclic/random/greedy GS, GSL, GSD, GSQ rules"
     reference = "Nutini, Laradji & Schmidt, JMLR 2022"
-
-    def make_oracle(self, problem, dim):
-        return CoordinateOracle(problem, dim)
 
     # -- setup -----------------------------------------------------------------
     def init(self, oracle, x0):
         self.oracle = oracle
         opts = self.options
         problem = oracle.composite
-        if problem.penalty.value(x0) == np.inf:
-            x0 = np.clip(x0, problem.penalty.lower, problem.penalty.upper)
+        x0 = self.feasible_start(problem, x0)
         self.model = model = M.build_model(problem, oracle, x0, opts)
         self.rng = np.random.default_rng(opts.seed)
         if opts.working_set:

@@ -14,9 +14,9 @@ import scipy.sparse as sp
 
 from ..._core.options import Options, option
 from ..._core.registry import register
-from ..._core.solver import Solver, State
+from ..._core.solver import State
 from . import _models as M
-from .bcd import CoordinateOracle
+from .bcd import CoordinateSolver
 
 __all__ = ["CyclicVRBCD", "CyclicVRBCDOptions", "BlockAccess"]
 
@@ -213,7 +213,7 @@ class VRState(State):
 
 
 @register
-class CyclicVRBCD(Solver):
+class CyclicVRBCD(CoordinateSolver):
     r"""Cyclic proximal block coordinate descent with variance reduction.
 
     For :math:`F(x) = f(x) + \sum_j g_j(x^j)` with
@@ -282,25 +282,16 @@ class CyclicVRBCD(Solver):
 
     name = "cyclic-vr-bcd"
     aliases = ("vr-bcd", "cyclic-vr-cd")
-    family = "composite"
-    requires = ("grad",)
     Options = CyclicVRBCDOptions
     trace_fields = ("nnz", "epoch")
-    default_tol = 1e-8
-    default_maxiter = 10_000_000
-    certificate_name = "prox_grad_map"
     summary = "Cyclic proximal BCD with a SPIDER/SARAH variance-reduced estimator"
     reference = "Cai, Song, Wright & Diakonikolas, ICML 2023"
-
-    def make_oracle(self, problem, dim):
-        return CoordinateOracle(problem, dim)
 
     def init(self, oracle, x0):
         self.oracle = oracle
         opts = self.options
         problem = oracle.composite
-        if problem.penalty.value(x0) == np.inf:
-            x0 = np.clip(x0, problem.penalty.lower, problem.penalty.upper)
+        x0 = self.feasible_start(problem, x0)
         self.acc = acc = BlockAccess(problem, oracle, x0, lipschitz=opts.lipschitz)
         d = x0.size
         self.blocks = fixed_blocks(opts.block_size, d)
