@@ -88,7 +88,6 @@ def _check_value(name: str, value, meta):
     """Return the (possibly converted) value or raise a clear error."""
     if value is None and meta["allow_none"]:
         return None
-    accepted = _describe_accepted(meta)
     for k in _kinds(meta["kind"]):
         if k is object:
             return value
@@ -99,7 +98,7 @@ def _check_value(name: str, value, meta):
         if k is str and isinstance(value, str):
             if meta["choices"] and value not in meta["choices"]:
                 raise ValueError(
-                    f"Option `{name}` must be {accepted}; got {value!r}.")
+                    f"Option `{name}` must be {_describe_accepted(meta)}; got {value!r}.")
             return value
         if k in (float, int) and isinstance(value, numbers.Real) and not isinstance(value, bool):
             if k is int and not isinstance(value, numbers.Integral):
@@ -107,17 +106,17 @@ def _check_value(name: str, value, meta):
                     continue
             v = int(value) if k is int else float(value)
             if k is float and math.isnan(v):
-                raise ValueError(f"Option `{name}` must be {accepted}; got nan.")
+                raise ValueError(f"Option `{name}` must be {_describe_accepted(meta)}; got nan.")
             lo, hi = meta["low"], meta["high"]
             if lo is not None and (v < lo or (v == lo and not meta["low_inclusive"])):
-                raise ValueError(f"Option `{name}` must be {accepted}; got {value!r}.")
+                raise ValueError(f"Option `{name}` must be {_describe_accepted(meta)}; got {value!r}.")
             if hi is not None and (v > hi or (v == hi and not meta["high_inclusive"])):
-                raise ValueError(f"Option `{name}` must be {accepted}; got {value!r}.")
+                raise ValueError(f"Option `{name}` must be {_describe_accepted(meta)}; got {value!r}.")
             return v
         if k not in (float, int, bool, str, callable, object) and isinstance(value, k):
             return value
     raise TypeError(
-        f"Option `{name}` must be {accepted}; got {value!r} "
+        f"Option `{name}` must be {_describe_accepted(meta)}; got {value!r} "
         f"of type {type(value).__name__}.")
 
 

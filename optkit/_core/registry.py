@@ -18,6 +18,7 @@ DEFAULT_METHOD = {
     "ot": "sinkhorn-log",
     "composite": "bcd",
     "lmo": "fw",
+    "fractional": "fractional-cd",
 }
 
 

@@ -32,7 +32,8 @@ from numba import njit
 
 __all__ = ["prox_scalar", "min_norm_subgrad", "glm_cd", "glm_grad", "glm_block_cd",
            "quad_bcd", "tree_solve", "enet_dual_pass", "enet_ws_solve", "enet_gram_solve",
-           "sparse_gram_cols", "cols_axpy", "csc_colsq"]
+           "sparse_gram_cols", "cols_axpy", "csc_colsq", "enet_zero_screened", "enet_ws_stats",
+           "csc_col_dots"]
 
 
 @njit(cache=True, inline="always")
@@ -623,23 +624,91 @@ def _enet_col_dot(j, Xd, data, indices, indptr, dense, r):
 
 
 @njit(cache=True)
+def _anderson_weights(W, K):
+    """Anderson extrapolation weights from the ``K + 1`` iterates in ``W[:, 0..K]``.
+
+    With :math:`U = [w_1 - w_0, \dots, w_K - w_{K-1}]`, the weights
+    :math:`c = z / 1^\top z`, :math:`(U^\top U) z = 1` (regularized), combine
+    the last K iterates :math:`\sum_t c_t w_{t+1}` (Bertrand & Massias,
+    "Anderson acceleration of coordinate descent", AISTATS 2021). Returns an
+    empty array when the system is degenerate.
+    """
+    m = W.shape[0]
+    C = np.zeros((K, K))
+    for a in range(K):
+        for b in range(a, K):
+            s = 0.0
+            for i in range(m):
+                s += (W[i, a + 1] - W[i, a]) * (W[i, b + 1] - W[i, b])
+            C[a, b] = s
+            C[b, a] = s
+    tr = 0.0
+    for a in range(K):
+        tr += C[a, a]
+    if not tr > 0.0:
+        return np.empty(0)
+    for a in range(K):
+        C[a, a] += 1e-10 * tr
+    z = np.linalg.solve(C, np.ones(K))
+    zs = z.sum()
+    if not (np.isfinite(zs) and abs(zs) > 1e-300):
+        return np.empty(0)
+    return z / zs
+
+
+@njit(cache=True)
+def _enet_pen(w, lam, mu, ws, m):
+    pen = 0.0
+    for k in range(m):
+        j = ws[k]
+        pen += lam[j] * abs(w[j]) + 0.5 * mu[j] * w[j] * w[j]
+    return pen
+
+
+@njit(cache=True, inline="always")
+def _check_due(ep, check_every, dec, dec_prev, tol_n):
+    """Whether to compute the gap after epoch ``ep``: every ``check_every`` epochs, or
+    when the objective decreases, extrapolated geometrically, leave < tol_n / 2."""
+    if (ep + 1) % check_every == 0:
+        return True
+    if dec_prev > 0.0 and dec < dec_prev:
+        rho = dec / dec_prev
+        return dec * rho / (1.0 - rho) <= 0.5 * tol_n
+    return False
+
+
+@njit(cache=True)
 def enet_ws_solve(Xd, data, indices, indptr, dense, y, r, w, lam, mu, colsq, ws, tol_n,
-                  check_every, max_epochs, c):
+                  check_every, max_epochs, c, anderson=0):
     """Cyclic coordinate descent on the working set ``ws`` (others fixed).
 
-    Exact coordinate minimization ``w_j <- prox(w_j - X_j'r/||X_j||^2)``;
-    every ``check_every`` epochs the gap of the subproblem restricted to
-    ``ws`` is computed and the solve stops when it is <= ``tol_n``.
+    Exact coordinate minimization ``w_j <- prox(w_j - X_j'r/||X_j||^2)``.
+    The gap of the subproblem restricted to ``ws`` is computed every
+    ``check_every`` epochs, or earlier when the epochs' objective decreases
+    (>= (||X_j||^2 + mu_j) delta_j^2 / 2 per update) predict it is below
+    ``tol_n``; the solve stops when it is <= ``tol_n``. ``anderson = K > 0``:
+    every K epochs the last K + 1 iterates are extrapolated
+    (:func:`_anderson_weights`) and the result kept if its objective is lower.
     Updates ``w`` and the residual ``r = Xw - y`` in place.
     Returns (work, epochs, gap_n of the subproblem at exit (or -1 if unchecked)).
     """
     m = ws.shape[0]
+    n = r.shape[0]
     work = 0
     epochs = 0
     gap = -1.0
+    dec_prev = 0.0
+    K = anderson
+    if K > 0:
+        W = np.empty((m, K + 1))
+        for k in range(m):
+            W[k, 0] = w[ws[k]]
+        r_acc = np.empty(n)
+        w_acc = np.empty(m)
+    nstored = 1
     for ep in range(max_epochs):
         epochs += 1
-        moved = False
+        dec = 0.0
         for k in range(m):
             j = ws[k]
             h = colsq[j]
@@ -651,30 +720,71 @@ def enet_ws_solve(Xd, data, indices, indptr, dense, y, r, w, lam, mu, colsq, ws,
             znew = prox_scalar(wj - s1 / h, 1.0 / h, lam[j], mu[j], -np.inf, np.inf)
             dlt = znew - wj
             if dlt != 0.0:
-                moved = True
+                dec += 0.5 * (h + mu[j]) * dlt * dlt
                 w[j] = znew
                 work += _col_axpy(j, dlt, Xd, data, indices, indptr, dense, r)
-        if (ep + 1) % check_every == 0 or ep == max_epochs - 1 or not moved:
+        if K > 0 and dec > 0.0:
+            for k in range(m):
+                W[k, nstored] = w[ws[k]]
+            nstored += 1
+            if nstored == K + 1:
+                coef = _anderson_weights(W, K)
+                if coef.size == K:
+                    for k in range(m):
+                        s = 0.0
+                        for t in range(K):
+                            s += coef[t] * W[k, t + 1]
+                        w_acc[k] = s
+                    for i in range(n):
+                        r_acc[i] = r[i]
+                    for k in range(m):
+                        dk = w_acc[k] - w[ws[k]]
+                        if dk != 0.0:
+                            work += _col_axpy(ws[k], dk, Xd, data, indices, indptr, dense,
+                                              r_acc)
+                    rr = 0.0
+                    rr_acc = 0.0
+                    for i in range(n):
+                        rr += r[i] * r[i]
+                        rr_acc += r_acc[i] * r_acc[i]
+                    p_old = 0.5 * rr + _enet_pen(w, lam, mu, ws, m)
+                    p_new = 0.5 * rr_acc
+                    for k in range(m):
+                        j = ws[k]
+                        p_new += lam[j] * abs(w_acc[k]) + 0.5 * mu[j] * w_acc[k] * w_acc[k]
+                    if p_new < p_old:
+                        for k in range(m):
+                            w[ws[k]] = w_acc[k]
+                        for i in range(n):
+                            r[i] = r_acc[i]
+                for k in range(m):
+                    W[k, 0] = w[ws[k]]
+                nstored = 1
+        if dec == 0.0 or ep == max_epochs - 1 or _check_due(ep, check_every, dec, dec_prev,
+                                                              tol_n):
             for k in range(m):
                 j = ws[k]
                 s1, wk = _enet_col_dot(j, Xd, data, indices, indptr, dense, r)
                 c[j] = -s1
                 work += wk
             gap, _, _ = _enet_gap(r, y, w, lam, mu, ws, c, m)
-            if gap <= tol_n or not moved:   # converged, or a fixed point (rounding floor)
+            if gap <= tol_n or dec == 0.0:   # converged, or a fixed point (rounding floor)
                 break
+        dec_prev = dec
     return work, epochs, gap
 
 
 @njit(cache=True)
-def enet_gram_solve(G, ws, w, q, xty, r, y, lam, mu, tol_n, check_every, max_epochs, c):
+def enet_gram_solve(G, ws, w, q, xty, r, y, lam, mu, tol_n, check_every, max_epochs, c,
+                    anderson=0):
     """Cyclic CD on the working set through its Gram matrix ``G = X_ws'X_ws``.
 
     ``q = X_ws'r`` (r = Xw - y) is kept up to date by ``q += G[:, k] delta``
     (O(|ws|) per update instead of O(nnz of a column)); ``||r||^2`` and
-    ``y'R`` (R = -r) are tracked from ``xty = X_ws'y``; ``r`` is not modified. The subproblem gap is checked
-    every ``check_every`` epochs. Updates ``w`` (global indices) and ``q``;
-    the caller updates r. Returns (work, epochs, gap_n).
+    ``y'R`` (R = -r) are tracked from ``xty = X_ws'y``; ``r`` is not modified.
+    Gap checks and Anderson extrapolation as in :func:`enet_ws_solve` (here
+    an extrapolation costs O(|ws|^2)). Updates ``w`` (global indices) and
+    ``q``; the caller updates r. Returns (work, epochs, gap_n).
     """
     m = ws.shape[0]
     rr = 0.0
@@ -685,10 +795,18 @@ def enet_gram_solve(G, ws, w, q, xty, r, y, lam, mu, tol_n, check_every, max_epo
     work = 0
     epochs = 0
     gap = -1.0
-    dyr = 0.0
+    dec_prev = 0.0
+    K = anderson
+    if K > 0:
+        W = np.empty((m, K + 1))
+        for k in range(m):
+            W[k, 0] = w[ws[k]]
+        dlt_acc = np.empty(m)
+        q_acc = np.empty(m)
+    nstored = 1
     for ep in range(max_epochs):
         epochs += 1
-        moved = False
+        dec = 0.0
         for k in range(m):
             j = ws[k]
             h = G[k, k]
@@ -698,19 +816,58 @@ def enet_gram_solve(G, ws, w, q, xty, r, y, lam, mu, tol_n, check_every, max_epo
             znew = prox_scalar(wj - q[k] / h, 1.0 / h, lam[j], mu[j], -np.inf, np.inf)
             dlt = znew - wj
             if dlt != 0.0:
-                moved = True
+                dec += 0.5 * (h + mu[j]) * dlt * dlt
                 w[j] = znew
                 rr += dlt * (2.0 * q[k] + dlt * h)
-                dyr -= dlt * xty[k]
+                yr -= dlt * xty[k]
                 for a in range(m):
                     q[a] += G[a, k] * dlt
                 work += m
-        if (ep + 1) % check_every == 0 or ep == max_epochs - 1 or not moved:
+        if K > 0 and dec > 0.0:
+            for k in range(m):
+                W[k, nstored] = w[ws[k]]
+            nstored += 1
+            if nstored == K + 1:
+                coef = _anderson_weights(W, K)
+                if coef.size == K:
+                    for k in range(m):
+                        s = 0.0
+                        for t in range(K):
+                            s += coef[t] * W[k, t + 1]
+                        dlt_acc[k] = s - w[ws[k]]
+                    dq = 0.0
+                    dy = 0.0
+                    for a in range(m):
+                        s = 0.0
+                        for k in range(m):
+                            s += G[a, k] * dlt_acc[k]
+                        q_acc[a] = q[a] + s
+                        dq += dlt_acc[a] * (q[a] + q_acc[a])
+                        dy += dlt_acc[a] * xty[a]
+                    work += m * m
+                    p_old = 0.5 * rr + _enet_pen(w, lam, mu, ws, m)
+                    p_new = 0.5 * (rr + dq)
+                    for k in range(m):
+                        j = ws[k]
+                        v = w[j] + dlt_acc[k]
+                        p_new += lam[j] * abs(v) + 0.5 * mu[j] * v * v
+                    if p_new < p_old:
+                        for k in range(m):
+                            w[ws[k]] += dlt_acc[k]
+                            q[k] = q_acc[k]
+                        rr += dq
+                        yr -= dy
+                for k in range(m):
+                    W[k, 0] = w[ws[k]]
+                nstored = 1
+        if dec == 0.0 or ep == max_epochs - 1 or _check_due(ep, check_every, dec, dec_prev,
+                                                              tol_n):
             for k in range(m):
                 c[ws[k]] = -q[k]
-            gap, _, _ = _enet_gap_from(rr, yr + dyr, w, lam, mu, ws, c, m)
-            if gap <= tol_n or not moved:   # converged, or a fixed point (rounding floor)
+            gap, _, _ = _enet_gap_from(rr, yr, w, lam, mu, ws, c, m)
+            if gap <= tol_n or dec == 0.0:   # converged, or a fixed point (rounding floor)
                 break
+        dec_prev = dec
     return work, epochs, gap
 
 
@@ -754,5 +911,46 @@ def csc_colsq(data, indptr):
         s = 0.0
         for k in range(indptr[j], indptr[j + 1]):
             s += data[k] * data[k]
+        out[j] = s
+    return out
+
+
+@njit(cache=True)
+def enet_zero_screened(active, w, r, Xd, data, indices, indptr, dense):
+    """Set the screened coordinates (``active[j] == 0``) that are nonzero to 0, their
+    optimal value, updating ``r = Xw - y``; returns the work."""
+    work = 0
+    for j in range(w.shape[0]):
+        if active[j] == 0 and w[j] != 0.0:
+            work += _col_axpy(j, -w[j], Xd, data, indices, indptr, dense, r)
+            w[j] = 0.0
+    return work
+
+
+@njit(cache=True)
+def enet_ws_stats(w, c, lam, active):
+    """(nnz of w, KKT violators among the unscreened zeros (|c_j| > lam_j), unscreened)."""
+    nnz = 0
+    nviol = 0
+    nact = 0
+    for j in range(w.shape[0]):
+        if w[j] != 0.0:
+            nnz += 1
+        if active[j]:
+            nact += 1
+            if w[j] == 0.0 and abs(c[j]) > lam[j]:
+                nviol += 1
+    return nnz, nviol, nact
+
+
+@njit(cache=True)
+def csc_col_dots(data, indices, indptr, v):
+    """``X'v`` for a CSC matrix X (no transposed copy)."""
+    d = indptr.shape[0] - 1
+    out = np.zeros(d)
+    for j in range(d):
+        s = 0.0
+        for k in range(indptr[j], indptr[j + 1]):
+            s += data[k] * v[indices[k]]
         out[j] = s
     return out

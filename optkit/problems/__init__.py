@@ -13,9 +13,10 @@ from .composite import CompositeProblem, ElasticNet, L1LogisticRegression, Lasso
 from .ot import OTProblem
 from . import sets
 from .lmo import LMOProblem
+from .fractional import FractionalProblem
 
 __all__ = ["Problem", "SmoothProblem", "EqualityConstrainedProblem", "ConstrainedProblem",
            "LogisticRegression", "SoftmaxRegression", "LeastSquares",
            "CompositeProblem", "Lasso", "ElasticNet", "L1LogisticRegression", "OTProblem",
-           "LMOProblem", "sets",
+           "LMOProblem", "FractionalProblem", "sets",
            "glm", "libsvm", "cutest", "synthetic"]

@@ -75,6 +75,11 @@ class SeparablePenalty:
     def __init__(self, l1=0.0, l2=0.0, lower=-np.inf, upper=np.inf, *, name=None):
         self.l1 = _check_reg(l1, "l1")
         self.l2 = _check_reg(l2, "l2")
+        self.name = name or "penalty"
+        if isinstance(lower, float) and isinstance(upper, float) and lower == -np.inf \
+                and upper == np.inf:
+            self.lower, self.upper, self.has_box = lower, upper, False   # the common case
+            return
         lo = np.asarray(lower, dtype=float)
         hi = np.asarray(upper, dtype=float)
         if np.any(np.isnan(lo)) or np.any(np.isnan(hi)):
@@ -85,7 +90,7 @@ class SeparablePenalty:
             raise ValueError("`lower` must be < +inf and `upper` > -inf (the box must not be empty).")
         self.lower = float(lo) if lo.ndim == 0 else lo
         self.upper = float(hi) if hi.ndim == 0 else hi
-        self.name = name or "penalty"
+        self.has_box = bool(np.any(lo > -np.inf) or np.any(hi < np.inf))
 
     def __repr__(self):
         return f"<{type(self).__name__} {self.name}>"
@@ -122,7 +127,7 @@ class SeparablePenalty:
     def value(self, x) -> float:
         """g(x); ``inf`` outside the box."""
         x = np.asarray(x, dtype=float)
-        if np.any(x < self.lower) or np.any(x > self.upper):
+        if self.has_box and (np.any(x < self.lower) or np.any(x > self.upper)):
             return np.inf
         val = 0.0
         if np.any(np.asarray(self.l1)):
@@ -139,14 +144,20 @@ class SeparablePenalty:
         return np.clip(z, self.lower, self.upper)
 
 
+def _mean(alpha):
+    return alpha if isinstance(alpha, float) else float(np.mean(alpha))
+
+
 def L1(alpha):
     r""":math:`\alpha\|x\|_1` (``alpha`` >= 0, scalar or per coordinate)."""
-    return SeparablePenalty(l1=_check_reg(alpha, "alpha"), name=f"L1({np.mean(alpha):g})")
+    alpha = _check_reg(alpha, "alpha")
+    return SeparablePenalty(l1=alpha, name=f"L1({_mean(alpha):g})")
 
 
 def L2Squared(alpha):
     r""":math:`\frac{\alpha}{2}\|x\|_2^2` (``alpha`` >= 0)."""
-    return SeparablePenalty(l2=_check_reg(alpha, "alpha"), name=f"L2^2({np.mean(alpha):g})")
+    alpha = _check_reg(alpha, "alpha")
+    return SeparablePenalty(l2=alpha, name=f"L2^2({_mean(alpha):g})")
 
 
 def ElasticNetPenalty(alpha, l1_ratio=0.5):
@@ -221,7 +232,7 @@ class CompositeProblem(Problem):
                 x0 = np.zeros(smooth.dim)
         if x0 is not None:
             x0 = np.asarray(x0, dtype=float)
-            if penalty.value(x0) == np.inf:
+            if penalty.has_box and penalty.value(x0) == np.inf:
                 x0 = np.clip(x0, penalty.lower, penalty.upper)
         super().__init__(x0=x0, name=name or f"{smooth.name} + {penalty.name}")
         self.smooth = smooth
@@ -250,25 +261,9 @@ class CompositeProblem(Problem):
 def _regression_data(X, y, name_x="X", name_y="y"):
     from .glm import _check_matrix, _check_targets
 
-    X = _check_matrix(X, name_x)
+    X = _check_matrix(X, name_x, keep_csc=True)
     y = _check_targets(y, name_y, X.shape[0], name_x).astype(np.float64)
     return X, y
-
-
-def _keep_csc(problem, X_given, X_checked):
-    """Seed the coordinate solvers' cache with a CSC ``X`` given by the user.
-
-    The smooth part stores X as CSR; coordinate descent reads columns, so a
-    CSC input is kept (float64, sorted indices) instead of converted back.
-    """
-    import scipy.sparse as sp
-
-    if sp.issparse(X_given) and X_given.format == "csc" and X_given.shape == X_checked.shape:
-        Xc = X_given if X_given.dtype == np.float64 else X_given.astype(np.float64)
-        if not Xc.has_sorted_indices:
-            Xc = Xc.copy()
-            Xc.sort_indices()
-        problem.__dict__.setdefault("_bcd_cache", {})["csc"] = Xc
 
 
 class Lasso(CompositeProblem):
@@ -302,14 +297,12 @@ class Lasso(CompositeProblem):
     def __init__(self, X, y, alpha, *, name=None):
         from .glm import LeastSquares
 
-        X_given = X
         X, y = _regression_data(X, y)
         alpha = _check_reg(alpha, "alpha")
-        smooth = LeastSquares(X, y)
+        smooth = LeastSquares(X, y, _validated=True)
         super().__init__(smooth, L1(alpha), name=name or f"lasso(n={X.shape[0]}, "
-                         f"d={X.shape[1]}, alpha={np.mean(alpha):g})")
+                         f"d={X.shape[1]}, alpha={_mean(alpha):g})")
         self.alpha = alpha
-        _keep_csc(self, X_given, X)
 
     @property
     def X(self):
@@ -346,14 +339,12 @@ class ElasticNet(CompositeProblem):
     def __init__(self, X, y, alpha, l1_ratio=0.5, *, name=None):
         from .glm import LeastSquares
 
-        X_given = X
         X, y = _regression_data(X, y)
         alpha = _check_reg(alpha, "alpha")
-        smooth = LeastSquares(X, y)
-        _keep_csc(self, X_given, X)
+        smooth = LeastSquares(X, y, _validated=True)
         super().__init__(smooth, ElasticNetPenalty(alpha, l1_ratio),
                          name=name or f"elastic-net(n={X.shape[0]}, d={X.shape[1]}, "
-                         f"alpha={np.mean(alpha):g}, l1_ratio={l1_ratio:g})")
+                         f"alpha={_mean(alpha):g}, l1_ratio={l1_ratio:g})")
         self.alpha = alpha
         self.l1_ratio = float(l1_ratio)
 
@@ -390,11 +381,11 @@ class L1LogisticRegression(CompositeProblem):
     def __init__(self, X, y, alpha, *, name=None):
         from .glm import LogisticRegression, _check_matrix
 
-        X = _check_matrix(X, "X")
+        X = _check_matrix(X, "X", keep_csc=True)
         alpha = _check_reg(alpha, "alpha")
-        smooth = LogisticRegression(X, y)
+        smooth = LogisticRegression(X, y, _validated=True)
         super().__init__(smooth, L1(alpha), name=name or f"l1-logistic(n={X.shape[0]}, "
-                         f"d={X.shape[1]}, alpha={np.mean(alpha):g})")
+                         f"d={X.shape[1]}, alpha={_mean(alpha):g})")
         self.alpha = alpha
 
     @property

@@ -87,14 +87,18 @@ def _check_mu(mu):
     return mu
 
 
-def _check_matrix(X, name):
-    """Return X as float64 CSR or float64 ndarray, after checking it."""
+def _check_matrix(X, name, *, keep_csc=False):
+    """Return X as float64 CSR or float64 ndarray, after checking it.
+
+    ``keep_csc``: a CSC input stays CSC (the linear models convert it to CSR
+    only when a row-wise product needs it; coordinate methods read columns).
+    """
     if sp.issparse(X):
         if X.ndim != 2:
             raise ValueError(f"`{name}` must be 2-D (n_samples, n_features), got shape {X.shape}.")
         if X.dtype.kind not in "biuf":
             raise TypeError(f"`{name}` must hold real numbers, got dtype {X.dtype}.")
-        if X.format != "csr":
+        if X.format != "csr" and not (keep_csc and X.format == "csc"):
             X = X.tocsr()
         if X.dtype != np.float64:
             X = X.astype(np.float64)
@@ -276,8 +280,13 @@ class _LinearModel(SmoothProblem):
 
     def __init__(self, X, mu, *, dim, name):
         super().__init__(x0=np.zeros(dim), f_star=None, name=name)
-        self._X = X
-        self._XT = X.T  # a view (CSC for CSR input); reused to skip re-wrapping
+        # a CSC input is kept: coordinate methods read its columns, and the CSR copy
+        # for row-wise products is made only when one is needed
+        if sp.issparse(X) and X.format == "csc":
+            self._csc, self._csr = X, None
+        else:
+            self._csc, self._csr = None, X
+        self._XT_view = None
         self._n, self._p = X.shape
         self._mu = mu
         self._dim = dim
@@ -285,6 +294,34 @@ class _LinearModel(SmoothProblem):
         self._state = None
         self._lipschitz = None
         self._gram_X = None
+
+    @property
+    def _X(self):
+        """X for row-wise products: ndarray or CSR (built on first use from a CSC input)."""
+        if self._csr is None:
+            self._csr = self._csc.tocsr()
+        return self._csr
+
+    @_X.setter
+    def _X(self, X):
+        # replacing the row-wise operand (tests wrap it in counters); X' keeps its view
+        self._XT  # noqa: B018 -- bind X' to the current data first
+        self._csr = X
+
+    @property
+    def _XT(self):
+        """X' without a copy (CSC -> CSR view or CSR -> CSC view); reused to skip re-wrapping."""
+        if self._XT_view is None:
+            self._XT_view = self._csc.T if self._csc is not None else self._X.T
+        return self._XT_view
+
+    def csc(self):
+        """Sparse X as float64 CSC (the input itself if it was CSC; else a cached copy)."""
+        if not self.is_sparse:
+            raise ValueError("csc() needs a sparse data matrix.")
+        if self._csc is None:
+            self._csc = self._csr.tocsc()
+        return self._csc
 
     @property
     def _X_for_gram(self):
@@ -321,8 +358,8 @@ class _LinearModel(SmoothProblem):
 
     @property
     def is_sparse(self):
-        """Whether the data matrix is stored as scipy.sparse CSR."""
-        return sp.issparse(self._X)
+        """Whether the data matrix is a scipy.sparse matrix (CSR, or a CSC input)."""
+        return self._csc is not None or sp.issparse(self._csr)
 
     # -- helpers -------------------------------------------------------------
     def _vec(self, x, name="x"):
@@ -481,8 +518,9 @@ class LogisticRegression(_LinearModel):
     (2,)
     """
 
-    def __init__(self, X, y, mu=0.0, fit_intercept=False, *, name=None):
-        X = _check_matrix(X, "X")
+    def __init__(self, X, y, mu=0.0, fit_intercept=False, *, name=None, _validated=False):
+        if not _validated:                # X checked by the caller (L1LogisticRegression)
+            X = _check_matrix(X, "X", keep_csc=True)
         y = _check_targets(y, "y", X.shape[0], "X")
         values = np.unique(y)
         if np.isin(values, (-1, 1)).all():
@@ -726,7 +764,7 @@ class SoftmaxRegression(_LinearModel):
     """
 
     def __init__(self, X, Y, mu=0.0, *, n_classes=None, name=None):
-        X = _check_matrix(X, "X")
+        X = _check_matrix(X, "X", keep_csc=True)
         Y = _check_targets(Y, "Y", X.shape[0], "X")
         if Y.dtype.kind == "f":
             if not np.array_equal(Y, np.round(Y)):
@@ -924,9 +962,11 @@ class LeastSquares(_LinearModel):
            [0.33333333, 1.66666667]])
     """
 
-    def __init__(self, A, b, mu=0.0, *, name=None):
-        A = _check_matrix(A, "A")
-        b = _check_targets(b, "b", A.shape[0], "A").astype(np.float64)
+    def __init__(self, A, b, mu=0.0, *, name=None, _validated=False):
+        # _validated: A and b come from a constructor that checked them (Lasso, ...)
+        if not _validated:
+            A = _check_matrix(A, "A", keep_csc=True)
+            b = _check_targets(b, "b", A.shape[0], "A").astype(np.float64)
         mu = _check_mu(mu)
         n, p = A.shape
         super().__init__(A, mu, dim=p, name=name or f"least-squares(n={n}, d={p}, mu={mu:g})")

@@ -274,14 +274,20 @@ def _coord_cache(problem):
 
 
 def cached_csc(problem, X):
-    """X as a float64 CSC matrix with sorted indices (cached on the problem)."""
+    """X as a float64 CSC matrix: X itself if it is one, else a copy cached on the problem."""
+    if sp.issparse(X) and X.format == "csc" and X.dtype == np.float64:
+        return X
     cache = _coord_cache(problem)
     Xc = cache.get("csc")
     if Xc is None or Xc.shape != X.shape:
         Xc = sp.csc_matrix(X, dtype=float)
-        Xc.sort_indices()
         cache["csc"] = Xc
     return Xc
+
+
+def data_matrix(smooth):
+    """The smooth part's X in the layout coordinate methods read: dense, or CSC."""
+    return smooth.csc() if smooth.is_sparse else smooth.X
 
 
 def cached_colsq(problem, X):
@@ -308,7 +314,7 @@ class EnetWSModel:
     kind = "enet-ws"
 
     def __init__(self, problem, smooth, pen, opts):
-        X = smooth.X
+        X = data_matrix(smooth)
         n = smooth.n_samples
         self.n = n
         self.dense = not sp.issparse(X)
@@ -323,7 +329,7 @@ class EnetWSModel:
             self.Xd = np.zeros((1, 1), order="F")
             self.data, self.indices, self.indptr = Xc.data, Xc.indices, Xc.indptr
             colsq = cached_colsq(problem, Xc)
-            self.Xr = X                     # CSR rows (Gram columns)
+        self.smooth = smooth
         self.y = np.ascontiguousarray(smooth.b, dtype=float)
         self.l1, self.l2, self.lo, self.hi = pen
         self.l2 = self.l2 + smooth.mu
@@ -340,19 +346,24 @@ class EnetWSModel:
         self.colnorm = np.sqrt(colsq)
         self.Lc = np.where(colsq > 0, colsq / n, 1.0)
         self.active = np.ones(d, dtype=np.int8)
+        self.nact = d
         self.screen = opts.screening == "gap-safe"
         self.c = np.zeros(d)
         self.prio = np.zeros(d)
         self.ws_size = 0
         self.p0 = int(opts.block_size or min(max(d // 50, 10), 100))
         self.inner_tol = float(opts.inner_tol)
+        self.anderson = int(opts.anderson)
         self.gram_max = int(opts.gram_max_dim)
         self._gram_ws = None
-        self._gcols = {}             # sparse: Gram columns X'X_j computed so far
+        # sparse: Gram columns X'X_j computed so far, column slot[j] of _gstore (d x cap)
+        self._gstore = np.empty((d, 0), order="F")
+        self._slot = np.full(d, -1, dtype=np.int64)
         self._have_col = np.zeros(d, dtype=bool)
         cache = _coord_cache(problem)
         if "xty" not in cache:
-            cache["xty"] = np.asarray(X.T @ self.y, dtype=float).ravel()
+            cache["xty"] = self.Xd.T @ self.y if self.dense else \
+                K.csc_col_dots(self.data, self.indices, self.indptr, self.y)
         self.xty = cache["xty"]
         self.nblocks = 1
 
@@ -370,7 +381,7 @@ class EnetWSModel:
         """Gap (per sample) at x, screening, priorities; returns (gap, fun, work)."""
         have_c = False
         work = 0
-        if self.dense and 4 * int(self.active.sum()) > self.d:
+        if self.dense and 4 * self.nact > self.d:
             np.matmul(self.Xd.T, -r, out=self.c)      # BLAS for mostly unscreened columns
             have_c = True
             work = self.n * self.d
@@ -380,31 +391,25 @@ class EnetWSModel:
         return gap_n / self.n, primal_n / self.n, work + w
 
     def next_ws(self, x, gap_prev, gap):
-        nnz = int(np.count_nonzero(x))
-        nact = int(self.active.sum())
+        nnz, nviol, nact = K.enet_ws_stats(x, self.c, self.lam, self.active)
+        self.nact = nact
         size = max(self.p0, 2 * nnz)
         if self.ws_size and gap > 0.1 * gap_prev:
             size = max(size, 2 * self.ws_size)   # too little progress: grow
         # room for the KKT violators (zero coordinates with |X_j'R| > lam_j), growing
         # at most 4x per iteration
-        nviol = int(np.count_nonzero((np.abs(self.c) > self.lam) & (x == 0)
-                                     & (self.active != 0)))
         size = max(size, min(nnz + nviol, 4 * max(self.ws_size, self.p0)))
         size = min(size, nact)
         self.ws_size = size
         if size >= nact:
             return np.flatnonzero(self.active).astype(np.int64)
         ws = np.argpartition(self.prio, size - 1)[:size]
-        return np.sort(ws).astype(np.int64)
+        ws.sort()
+        return ws.astype(np.int64, copy=False)
 
     def solve_ws(self, x, r, ws, gap):
         # screened coordinates that are still nonzero: set them to their optimal value 0
-        bad = np.flatnonzero((self.active == 0) & (x != 0))
-        work = 0
-        if bad.size:
-            Xb = self._column_matrix(bad)
-            r -= np.asarray(Xb @ x[bad]).ravel()
-            x[bad] = 0.0
+        work = K.enet_zero_screened(self.active, x, r, *self._args())
         tol_n = self.inner_tol * gap * self.n
         m = ws.size
         # ski rental: residual epochs until they have cost about as much as forming the
@@ -421,7 +426,8 @@ class EnetWSModel:
         k = int(min(max(np.ceil(build / epoch), 1), 1000))
         use_gram = m <= self.gram_max and (self.dense or m * self.d <= 50_000_000)
         w, _, g = K.enet_ws_solve(*self._args(), self.y, r, x, self.lam, self.mu, self.colsq,
-                                  ws, tol_n, min(5, k), k if use_gram else 100_000, self.c)
+                                  ws, tol_n, min(5, k), k if use_gram else 100_000, self.c,
+                                  self.anderson)
         work += w
         if g <= tol_n or not use_gram:
             return work
@@ -429,7 +435,7 @@ class EnetWSModel:
         q = -self.c[ws]                 # X_ws'r, computed by the last check of enet_ws_solve
         w_old = x[ws]
         w, _, _ = K.enet_gram_solve(G, ws, x, q, self.xty[ws], r, self.y, self.lam, self.mu,
-                                    tol_n, 10, 1_000_000, self.c)
+                                    tol_n, 10, 1_000_000, self.c, self.anderson)
         work += K.cols_axpy(ws, x[ws] - w_old, *self._args(), r)
         return work + w + int(build)
 
@@ -443,24 +449,24 @@ class EnetWSModel:
         else:
             new = ws[~self._have_col[ws]]
             if new.size:
-                R = self.Xr
-                cols = np.empty((self.d, new.size), order="F")
+                used = int(self._have_col.sum())
+                if (used + new.size) * self.d > 50_000_000:     # bound the cache (400 MB)
+                    self._have_col[:] = False
+                    self._slot[:] = -1
+                    new, used = ws, 0
+                if used + new.size > self._gstore.shape[1]:
+                    cap = max(2 * self._gstore.shape[1], used + new.size, 16)
+                    store = np.empty((self.d, min(cap, self.d)), order="F")
+                    store[:, :used] = self._gstore[:, :used]
+                    self._gstore = store
+                R = self.smooth.X           # CSR rows: Gram column j = sum_i x_ij X_i
                 K.sparse_gram_cols(new, self.data, self.indices, self.indptr, R.data,
-                                   R.indices, R.indptr, cols)
-                for a, j in enumerate(new):
-                    self._gcols[j] = cols[:, a]
+                                   R.indices, R.indptr, self._gstore[:, used:used + new.size])
+                self._slot[new] = np.arange(used, used + new.size)
                 self._have_col[new] = True
-            G = np.empty((ws.size, ws.size))
-            for a, j in enumerate(ws):
-                G[:, a] = self._gcols[j][ws]
+            G = np.ascontiguousarray(self._gstore[np.ix_(ws, self._slot[ws])])
         self._gram_ws = (ws.copy(), G)
         return G
-
-    def _column_matrix(self, cols):
-        if self.dense:
-            return self.Xd[:, cols]
-        Xc = sp.csc_matrix((self.data, self.indices, self.indptr), shape=(self.n, self.d))
-        return Xc[:, cols]
 
 
 class OracleModel:
@@ -580,7 +586,7 @@ def coordinate_lipschitz(smooth, oracle, x0, given=None):
     if isinstance(smooth, QuadraticProblem):
         return np.diag(smooth.A).copy()
     if isinstance(smooth, (LeastSquares, LogisticRegression, SoftmaxRegression)):
-        colsq = _colsq(smooth.X) / smooth.n_samples
+        colsq = _colsq(data_matrix(smooth)) / smooth.n_samples
         if isinstance(smooth, LeastSquares):
             return colsq + smooth.mu
         if isinstance(smooth, LogisticRegression):
@@ -613,10 +619,14 @@ def build_model(problem, oracle, x0, opts):
     if opts.lipschitz is None and isinstance(smooth, QuadraticProblem):
         return QuadModel(smooth.A, smooth.b, 0.0, pen, opts)
     if getattr(opts, "working_set", False):
+        if opts.lipschitz is None and isinstance(smooth, LogisticRegression):
+            from ._logistic_ws import LogisticWSModel       # proximal Newton (newGLMNET)
+            return LogisticWSModel(problem, smooth, pen, opts)
         if opts.lipschitz is not None or not isinstance(smooth, LeastSquares):
             raise ValueError(
-                "Option working_set=True needs least squares with an L1 or elastic-net "
-                f"penalty (Lasso, ElasticNet); got a {type(smooth).__name__} smooth part.")
+                "Option working_set=True needs least squares or logistic regression with an "
+                "L1 or elastic-net penalty (Lasso, ElasticNet, L1LogisticRegression); got a "
+                f"{type(smooth).__name__} smooth part.")
         return EnetWSModel(problem, smooth, pen, opts)
     if opts.lipschitz is None and isinstance(smooth, LeastSquares):
         use_gram = opts.gram
@@ -634,14 +644,15 @@ def build_model(problem, oracle, x0, opts):
             return QuadModel(Q, c, 0.5 * float(y @ y) / n, pen, opts, ls=(X, y, n, smooth.mu))
         if opts.blocks in ("coordinates", "variable"):
             pen[1] = pen[1] + smooth.mu
-            return GLMModel(smooth.X, smooth.b, 0, pen, opts, problem=problem)
+            return GLMModel(data_matrix(smooth), smooth.b, 0, pen, opts, problem=problem)
     if opts.lipschitz is None and isinstance(smooth, LogisticRegression) \
             and opts.blocks in ("coordinates", "variable"):
         mu = np.full(d, smooth.mu)
         if smooth.fit_intercept:
             mu[-1] = 0.0
         pen[1] = pen[1] + mu
-        return GLMModel(smooth.X, smooth.y, 1, pen, opts, intercept=smooth.fit_intercept,
+        return GLMModel(data_matrix(smooth), smooth.y, 1, pen, opts,
+                        intercept=smooth.fit_intercept,
                         problem=problem)
     if opts.blocks == "forest":
         raise ValueError("blocks='forest' (message passing) needs a quadratic smooth part "

@@ -47,7 +47,7 @@ class CoordinateSolver(Solver):
     @staticmethod
     def feasible_start(problem, x0):
         """``x0``, clipped into the penalty's box when the penalty is infinite there."""
-        if problem.penalty.value(x0) == np.inf:
+        if problem.penalty.has_box and problem.penalty.value(x0) == np.inf:
             return np.clip(x0, problem.penalty.lower, problem.penalty.upper)
         return x0
 
@@ -111,8 +111,23 @@ class BCDOptions(Options):
                                "epochs to gap <= inner_tol * gap, then makes one pass over "
                                "the remaining columns for the duality gap (the certificate "
                                "in this mode), screening and the next working set. `rule`, "
-                               "`blocks`, `update` and `certificate` are not used.",
+                               "`blocks`, `update` and `certificate` are not used. "
+                               "Logistic regression + L1/elastic net (L1LogisticRegression, "
+                               "or a LogisticRegression smooth part, its mu and intercept "
+                               "included): proximal Newton (newGLMNET, Yuan, Ho & Lin 2012); "
+                               "each iteration is one Newton step: cyclic CD on the quadratic "
+                               "model (Hessian X'DX/n) over the working set (support + "
+                               "coordinates violating |grad_j| <= l1_j; through the explicit "
+                               "working-set Hessian, with Newton steps on its support, when "
+                               "it has <= gram_max_dim coordinates) to inner_tol * certificate "
+                               "(tightened as it drops), then an Armijo line search on F; the "
+                               "certificate stays ||x - prox(x - grad)||_inf (`gap` in the "
+                               "result holds it), no screening.",
                                kind=bool)
+    anderson: int = option(5, "working_set=True: Anderson extrapolation of the inner "
+                           "coordinate descent every `anderson` epochs, kept when it lowers "
+                           "the objective (Bertrand & Massias 2021); 0 turns it off.",
+                           kind=int, low=0)
     screening: str = option("gap-safe", "working_set=True: 'gap-safe' discards coordinates "
                             "proven zero at the optimum by the gap-safe sphere test "
                             "(Fercoq, Gramfort & Salmon 2015; Ndiaye et al. 2017); "
