@@ -139,6 +139,7 @@ def run(solver: Solver, problem, x0: np.ndarray, *, tol: float,
 
     progress = _Progress(solver.name, maxiter) if driver_options.progress else None
     start = time.perf_counter()
+    solver.stop_tol = tol
     state = solver.init(oracle, x0)
     cert = solver.certificate(state)
     nit = 0

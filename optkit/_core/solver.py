@@ -103,6 +103,10 @@ class Solver:
     #: not advance more than this, so that ``maxiter`` is exact.
     max_advance: int | None = None
 
+    #: Set by the driver before ``init``: the tolerance it stops at. Solvers may
+    #: use it to size inner tolerances (never to stop: stopping is the driver's).
+    stop_tol: float | None = None
+
     def __init__(self, options: Options | None = None):
         self.options = self.Options() if options is None else options
         self.oracle = None

@@ -33,7 +33,7 @@ from numba import njit
 __all__ = ["prox_scalar", "min_norm_subgrad", "glm_cd", "glm_grad", "glm_block_cd",
            "quad_bcd", "tree_solve", "enet_dual_pass", "enet_ws_solve", "enet_gram_solve",
            "sparse_gram_cols", "cols_axpy", "csc_colsq", "enet_zero_screened", "enet_ws_stats",
-           "csc_col_dots"]
+           "csc_colsq_dots"]
 
 
 @njit(cache=True, inline="always")
@@ -625,7 +625,7 @@ def _enet_col_dot(j, Xd, data, indices, indptr, dense, r):
 
 @njit(cache=True)
 def _anderson_weights(W, K):
-    """Anderson extrapolation weights from the ``K + 1`` iterates in ``W[:, 0..K]``.
+    r"""Anderson extrapolation weights from the ``K + 1`` iterates in ``W[:, 0..K]``.
 
     With :math:`U = [w_1 - w_0, \dots, w_K - w_{K-1}]`, the weights
     :math:`c = z / 1^\top z`, :math:`(U^\top U) z = 1` (regularized), combine
@@ -944,13 +944,18 @@ def enet_ws_stats(w, c, lam, active):
 
 
 @njit(cache=True)
-def csc_col_dots(data, indices, indptr, v):
-    """``X'v`` for a CSC matrix X (no transposed copy)."""
+def csc_colsq_dots(data, indices, indptr, v):
+    """Squared column norms and ``X'v`` of a CSC matrix in one pass over its entries."""
     d = indptr.shape[0] - 1
-    out = np.zeros(d)
+    sq = np.zeros(d)
+    dots = np.zeros(d)
     for j in range(d):
         s = 0.0
+        t = 0.0
         for k in range(indptr[j], indptr[j + 1]):
-            s += data[k] * v[indices[k]]
-        out[j] = s
-    return out
+            a = data[k]
+            s += a * a
+            t += a * v[indices[k]]
+        sq[j] = s
+        dots[j] = t
+    return sq, dots

@@ -29,7 +29,7 @@ from .coordinate import _col_axpy, _col_derivs, _dloss, _loss, _loss_change, _pe
 
 __all__ = ["logistic_point", "grad_cols", "weighted_colsq", "pn_inner_cd", "pn_line_search",
            "csr_weighted_gram", "pn_gram_cd", "chol_solve", "pn_point", "prox_grad_norm",
-           "pn_delta_ls", "pn_xstep"]
+           "pn_delta_ls", "pn_xstep", "dense_weighted_gram"]
 
 
 @njit(cache=True)
@@ -101,19 +101,33 @@ def pn_inner_cd(Xd, data, indices, indptr, dense, ws, w, u, xd, D, g, h, l1, l2,
     ``b = g_j + X_j' (D * xd) + nu d_j``. The trial point ``u`` (length d,
     equal to ``w`` outside ``ws``; kept instead of ``d`` so that its zeros
     are exact) and ``xd = X (u - w)`` are updated in place. A sweep's
-    violation is its largest ``a |step|``; stops when it is <= ``tol`` or
-    after ``max_sweeps`` sweeps. Returns ``(work, sweeps, violation)``.
+    violation is its largest ``a |step|``.
+
+    Shrinking (newGLMNET's inner shrinking): a coordinate that stays at 0
+    with ``|b| < l1 - M/n`` (``M`` the previous sweep's violation, 0 inside
+    its box) is skipped by the next sweeps; once the others are solved to
+    ``tol`` a sweep over all of ``ws`` checks them (and shrinking restarts
+    if it finds a violation). Stops when a full sweep's violation is
+    ``<= tol`` or after ``max_sweeps`` sweeps. Returns ``(work, sweeps,
+    violation)``.
     """
     m = ws.shape[0]
+    act = ws.copy()
+    ma = m
     work = 0
     sweeps = 0
     big = 0.0
+    prev = np.inf
+    n = xd.shape[0]
+    margin = np.inf
     colw = Xd.shape[0]
     for _ in range(max_sweeps):
         sweeps += 1
         big = 0.0
-        for k in range(m):
-            j = ws[k]
+        full = ma == m
+        keep = 0
+        for k in range(ma):
+            j = act[k]
             a = h[j] + nu
             if not dense:
                 colw = indptr[j + 1] - indptr[j]
@@ -128,8 +142,21 @@ def pn_inner_cd(Xd, data, indices, indptr, dense, ws, w, u, xd, D, g, h, l1, l2,
                 v = a * abs(st)
                 if v > big:
                     big = v
+            elif un == 0.0 and lo[j] < 0.0 and hi[j] > 0.0 and abs(b) < l1[j] - margin:
+                continue                        # shrunk: not in the next sweeps
+            act[keep] = j
+            keep += 1
+        ma = keep
         if big <= tol:
-            break
+            if full:
+                break
+            for k in range(m):                  # check the shrunk coordinates too
+                act[k] = ws[k]
+            ma = m
+            prev = np.inf
+        else:
+            prev = big
+        margin = prev / n
     return work, sweeps, big
 
 
@@ -359,3 +386,27 @@ def pn_xstep(Xd, data, indices, indptr, dense, ws, w, u, xd, D, g, h, l1, l2, lo
         return work, sweeps, viol, 0.0, 0, False
     t, trials, _ = pn_delta_ls(z, xd, y, inv_n, w, u, ws, g, l1, l2, sigma, beta, max_steps)
     return work + trials * z.shape[0], sweeps, viol, t, trials, True
+
+
+@njit(cache=True, fastmath=True)
+def dense_weighted_gram(Xd, D, ws, H):
+    """``H = X_ws' diag(D) X_ws`` for a dense F-order X (``O(n |ws|^2 / 2)``).
+
+    Compiled rather than BLAS so that it stays single-threaded and cheap to
+    call on small working sets. Returns the work.
+    """
+    n = Xd.shape[0]
+    m = ws.shape[0]
+    tmp = np.empty(n)
+    for a in range(m):
+        ja = ws[a]
+        for i in range(n):
+            tmp[i] = D[i] * Xd[i, ja]
+        for b in range(a, m):
+            jb = ws[b]
+            s = 0.0
+            for i in range(n):
+                s += tmp[i] * Xd[i, jb]
+            H[a, b] = s
+            H[b, a] = s
+    return n * m * (m + 1) // 2

@@ -226,3 +226,210 @@ def test_cols_axpy_equals_numpy(dense):
         args = (np.zeros((1, 1), order="F"), Xc.data, Xc.indices, Xc.indptr, False)
     K.cols_axpy(cols, delta, *args, r)
     np.testing.assert_allclose(r, ref, rtol=1e-14, atol=1e-14)
+
+
+# -- enet_dual_pass / enet_ws_solve / enet_gram_solve against plain NumPy ---------
+# Conventions of the kernels (everything multiplied by n): P_n(w) = ||r||^2/2 +
+# sum lam_j |w_j| + mu_j w_j^2/2, r = Xw - y, lam = n l1, mu = n l2.
+def _enet_problem(seed, sparse, n=40, d=16, ridge=0.0, empty_col=True):
+    """Data (dense array and the kernels' argument tuple), lam, mu, sklearn's optimum."""
+    sklm = pytest.importorskip("sklearn.linear_model")
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n, d)) * np.exp(rng.uniform(-1, 1, d))
+    if sparse:
+        X[rng.random((n, d)) < 0.6] = 0.0
+    if empty_col:
+        X[:, 3] = 0.0
+    y = X[:, :4] @ np.array([2.0, -1.5, 1.0, 3.0]) + 0.3 * rng.standard_normal(n)
+    alpha_max = np.max(np.abs(X.T @ y)) / n
+    alpha, l1_ratio = 0.1 * alpha_max, 1.0 / (1.0 + ridge)
+    lam = np.full(d, n * alpha * l1_ratio)
+    mu = np.full(d, n * alpha * (1.0 - l1_ratio))
+    if ridge:
+        ref = sklm.ElasticNet(alpha=alpha, l1_ratio=l1_ratio, fit_intercept=False,
+                              tol=1e-15, max_iter=1_000_000).fit(X, y).coef_
+    else:
+        ref = sklm.Lasso(alpha=alpha, fit_intercept=False, tol=1e-15,
+                         max_iter=1_000_000).fit(X, y).coef_
+    if sparse:
+        Xc = sp.csc_matrix(X)
+        Xc.sort_indices()
+        args = (np.zeros((1, 1), order="F"), Xc.data, Xc.indices, Xc.indptr, False)
+    else:
+        args = (np.asfortranarray(X), np.zeros(1), np.zeros(1, dtype=np.int32),
+                np.zeros(2, dtype=np.int32), True)
+    return X, y, lam, mu, ref, args
+
+
+def _enet_gap_ref(X, y, w, lam, mu, cols):
+    """Elastic-net duality gap (scaled by n) on the coordinates ``cols``, plain NumPy.
+
+    Dual point u = s R (R = y - Xw), s = min(1, min over unridged j of lam_j/|X_j'R|);
+    D(u) = y'u - ||u||^2/2 - sum over ridged j of (|X_j'u| - lam_j)_+^2 / (2 mu_j).
+    """
+    R = y - X @ w
+    c = X[:, cols].T @ R
+    lc, mc = lam[cols], mu[cols]
+    unr = (mc == 0) & (np.abs(c) > 0)
+    s = min(1.0, float(np.min(lc[unr] / np.abs(c[unr])))) if unr.any() else 1.0
+    u = s * R
+    primal = 0.5 * R @ R + lc @ np.abs(w[cols]) + 0.5 * mc @ w[cols] ** 2
+    rid = mc > 0
+    conj = np.sum(np.maximum(np.abs(X[:, cols][:, rid].T @ u) - lc[rid], 0) ** 2
+                  / (2 * mc[rid]))
+    dual = y @ u - 0.5 * u @ u - conj
+    return primal - dual, s, primal, c
+
+
+@pytest.mark.parametrize("ridge", [0.0, 0.5], ids=["lasso", "enet"])
+def test_enet_gap_reference_vanishes_at_sklearn_optimum(ridge):
+    """The NumPy reference gap itself: ~0 at sklearn's optimum, > 0 elsewhere."""
+    X, y, lam, mu, ref, _ = _enet_problem(0, False, ridge=ridge)
+    cols = np.arange(X.shape[1])
+    gap, *_ = _enet_gap_ref(X, y, ref, lam, mu, cols)
+    assert abs(gap) <= 1e-9 * (y @ y)
+    gap0, *_ = _enet_gap_ref(X, y, np.zeros_like(ref), lam, mu, cols)
+    assert gap0 > 1e-3 * (y @ y)
+
+
+@pytest.mark.parametrize("have_c", [False, True], ids=["c-computed", "c-given"])
+@pytest.mark.parametrize("sparse", [False, True], ids=["dense", "csc"])
+@pytest.mark.parametrize("ridge", [0.0, 0.5], ids=["lasso", "enet"])
+def test_enet_dual_pass_equals_numpy(ridge, sparse, have_c):
+    X, y, lam, mu, ref, args = _enet_problem(1, sparse, ridge=ridge)
+    n, d = X.shape
+    colnorm = np.linalg.norm(X, axis=0)
+    rng = np.random.default_rng(5)
+    # a point near the optimum (small gap: some coordinates get screened), one
+    # coordinate already screened before the pass (zero in w and at the optimum)
+    w = ref + 1e-3 * rng.standard_normal(d) * (ref != 0)
+    pre = int(np.flatnonzero((ref == 0) & (colnorm > 0))[-1])
+    active0 = np.ones(d, dtype=np.int8)
+    active0[pre] = 0
+    r = X @ w - y
+    cols = np.flatnonzero(active0)
+    gap_ref, s_ref, primal_ref, c_ref = _enet_gap_ref(X, y, w, lam, mu, cols)
+    for screen in (True, False):
+        active = active0.copy()
+        c = np.full(d, np.nan)
+        if have_c:
+            c[:] = X.T @ (-r)
+        prio = np.full(d, np.nan)
+        gap, primal, nscr, work = K.enet_dual_pass(*args, y, r.copy(), w, lam, mu, colnorm,
+                                                   active, screen, c, prio, have_c)
+        np.testing.assert_allclose(gap, gap_ref, rtol=1e-9, atol=1e-10 * (y @ y))
+        np.testing.assert_allclose(primal, primal_ref, rtol=1e-12)
+        np.testing.assert_allclose(c[cols], c_ref, rtol=1e-12, atol=1e-12)
+        assert work == (0 if have_c else int(np.count_nonzero(X[:, cols]) if sparse
+                                             else n * cols.size))
+        # gap-safe sphere test of radius sqrt(2 gap) around the dual point s R
+        a = s_ref * np.abs(c_ref)
+        kill = screen & (a + colnorm[cols] * np.sqrt(2 * gap_ref) < lam[cols] * (1 - 1e-12))
+        expect_active = active0.copy()
+        expect_active[cols[kill]] = 0
+        np.testing.assert_array_equal(active, expect_active)
+        assert nscr == kill.sum()
+        if screen:
+            assert nscr >= 3                     # the test exercises screening
+        assert np.all(ref[active == 0] == 0)     # safe: screened coordinates are 0 at w*
+        # priorities: +inf screened, -inf on the support, else the distance to the constraint
+        with np.errstate(divide="ignore"):
+            dist = np.where(colnorm[cols] > 0, (lam[cols] - a) / colnorm[cols], np.inf)
+        expect = np.where(w[cols] != 0, -np.inf, dist)
+        expect[kill] = np.inf
+        np.testing.assert_allclose(prio[cols], expect, rtol=1e-12, atol=1e-12)
+        assert np.all(prio[active == 0] == np.inf)
+
+
+def _enet_sub_ref(X, y, w, lam, mu, ws, ridge):
+    """The subproblem over ``ws`` (others fixed), solved by scikit-learn."""
+    sklm = pytest.importorskip("sklearn.linear_model")
+    n = X.shape[0]
+    rest = np.setdiff1d(np.arange(X.shape[1]), ws)
+    yt = y - X[:, rest] @ w[rest]
+    alpha = (lam[0] + mu[0]) / n
+    est = (sklm.ElasticNet(alpha=alpha, l1_ratio=lam[0] / (lam[0] + mu[0]), fit_intercept=False,
+                           tol=1e-15, max_iter=1_000_000) if ridge
+           else sklm.Lasso(alpha=alpha, fit_intercept=False, tol=1e-15, max_iter=1_000_000))
+    return est.fit(X[:, ws], yt).coef_
+
+
+@pytest.mark.parametrize("sparse", [False, True], ids=["dense", "csc"])
+@pytest.mark.parametrize("ridge", [0.0, 0.5], ids=["lasso", "enet"])
+def test_enet_ws_solve_equals_sklearn_subproblem(ridge, sparse):
+    X, y, lam, mu, _, args = _enet_problem(2, sparse, ridge=ridge)
+    n, d = X.shape
+    colsq = (X ** 2).sum(axis=0)
+    ws = np.array([0, 1, 2, 3, 5, 8, 11, 13], dtype=np.int64)      # 3: an empty column
+    w = np.zeros(d)             # the kernels' gap assumes w = 0 outside the working set
+    w[ws] = 0.5
+    w[3] = 0.0                  # empty column: the kernel never moves it (see the report)
+    r = X @ w - y
+    c = np.zeros(d)
+    # tol 0: epochs until no coordinate moves (a fixed point) or max_epochs
+    work, epochs, gap = K.enet_ws_solve(*args, y, r, w, lam, mu, colsq, ws, 0.0, 1, 20_000, c)
+    ref = _enet_sub_ref(X, y, w, lam, mu, ws, ridge)
+    np.testing.assert_allclose(w[ws], ref, rtol=0, atol=1e-8)
+    np.testing.assert_array_equal(w[ws] != 0, ref != 0)
+    assert not np.any(np.delete(w, ws))
+    np.testing.assert_allclose(r, X @ w - y, rtol=0, atol=1e-12)
+    gap_ref, *_ = _enet_gap_ref(X, y, w, lam, mu, ws)
+    np.testing.assert_allclose(gap, gap_ref, rtol=1e-6, atol=1e-12 * (y @ y))
+    assert 0 <= gap <= 1e-13 * (y @ y)
+    assert epochs > 1 and work >= epochs * int(np.count_nonzero(X[:, ws]))
+    np.testing.assert_allclose(c[ws], X[:, ws].T @ (-r), rtol=1e-10, atol=1e-10)
+
+
+@pytest.mark.parametrize("sparse", [False, True], ids=["dense", "csc"])
+@pytest.mark.parametrize("ridge", [0.0, 0.5], ids=["lasso", "enet"])
+def test_enet_gram_solve_same_iterates_as_ws_solve(ridge, sparse):
+    """Both are exact cyclic CD in the same order: equal iterates epoch by epoch."""
+    X, y, lam, mu, _, args = _enet_problem(3, sparse, ridge=ridge)
+    n, d = X.shape
+    colsq = (X ** 2).sum(axis=0)
+    ws = np.array([0, 1, 2, 3, 6, 7, 10, 12, 15], dtype=np.int64)
+    G = np.ascontiguousarray(X[:, ws].T @ X[:, ws])
+    xty = X[:, ws].T @ y
+    w1 = np.zeros(d)
+    w1[ws] = 0.5
+    w1[3] = 0.0                                  # empty column
+    w2 = w1.copy()
+    r1 = X @ w1 - y
+    c1, c2 = np.zeros(d), np.zeros(d)
+    q = X[:, ws].T @ (X @ w2 - y)
+    for epoch in range(30):
+        _, e1, g1 = K.enet_ws_solve(*args, y, r1, w1, lam, mu, colsq, ws, 0.0, 1, 1, c1)
+        r2 = X @ w2 - y                          # the caller keeps r for the Gram solve
+        _, e2, g2 = K.enet_gram_solve(G, ws, w2, q, xty, r2, y, lam, mu, 0.0, 1, 1, c2)
+        assert e1 == e2 == 1
+        np.testing.assert_allclose(w2, w1, rtol=0, atol=1e-12, err_msg=f"epoch {epoch}")
+        np.testing.assert_allclose(q, X[:, ws].T @ (X @ w2 - y), rtol=0, atol=1e-10)
+        np.testing.assert_allclose(g2, g1, rtol=1e-7, atol=1e-10 * (y @ y))
+        gap_ref, *_ = _enet_gap_ref(X, y, w1, lam, mu, ws)
+        np.testing.assert_allclose(g1, gap_ref, rtol=1e-7, atol=1e-10 * (y @ y))
+    assert g1 < 1e-6 * (y @ y)                   # it did converge, not stand still
+
+
+def test_csc_kernels_with_empty_columns():
+    """csc_colsq, sparse_gram_cols and cols_axpy on a matrix with empty columns / rows."""
+    rng = np.random.default_rng(7)
+    Xd = rng.standard_normal((9, 6))
+    Xd[rng.random((9, 6)) < 0.5] = 0.0
+    Xd[:, 2] = 0.0
+    Xd[4, :] = 0.0
+    Xc, Xr = sp.csc_matrix(Xd), sp.csr_matrix(Xd)
+    np.testing.assert_allclose(K.csc_colsq(Xc.data, Xc.indptr), (Xd ** 2).sum(0), rtol=1e-14)
+    cols = np.array([2, 0, 5], dtype=np.int64)
+    out = np.full((6, 3), np.nan, order="F")
+    K.sparse_gram_cols(cols, Xc.data, Xc.indices, Xc.indptr, Xr.data, Xr.indices, Xr.indptr,
+                       out)
+    np.testing.assert_allclose(out, (Xd.T @ Xd)[:, cols], rtol=1e-13, atol=1e-14)
+    r = rng.standard_normal(9)
+    r0 = r.copy()
+    work = K.cols_axpy(cols, np.zeros(3), np.zeros((1, 1), order="F"), Xc.data, Xc.indices,
+                       Xc.indptr, False, r)
+    assert work == 0 and np.array_equal(r, r0)
+    delta = np.array([5.0, -1.0, 0.5])
+    K.cols_axpy(cols, delta, np.zeros((1, 1), order="F"), Xc.data, Xc.indices, Xc.indptr,
+                False, r)
+    np.testing.assert_allclose(r, r0 + Xd[:, cols] @ delta, rtol=1e-14, atol=1e-14)

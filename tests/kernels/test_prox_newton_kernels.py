@@ -179,3 +179,78 @@ def test_chol_solve():
     assert PN.chol_solve(A.copy(), b, out)
     np.testing.assert_allclose(out, np.linalg.solve(A, b), rtol=1e-10)
     assert not PN.chol_solve(-A.copy(), b, out)          # not positive definite
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+def test_pn_point_and_certificate(sparse):
+    X, y, z, args = _problem(sparse, seed=9)
+    n, d = X.shape
+    rng = np.random.default_rng(10)
+    w = rng.standard_normal(d) * (rng.random(d) < 0.6)
+    z = X @ w
+    l1, l2 = np.full(d, 0.03), np.full(d, 0.2)
+    lo, hi = np.full(d, -np.inf), np.full(d, np.inf)
+    lo[0] = 0.0
+    w[0] = abs(w[0])
+    z = X @ w
+    dl, D, g = np.empty(n), np.empty(n), np.empty(d)
+    F, work = PN.pn_point(*args, z, y, 1.0 / n, w, l1, l2, lo, hi, dl, D, g, True)
+    m = y * z
+    F_ref = np.mean(np.logaddexp(0.0, -m)) + l1 @ np.abs(w) + 0.5 * l2 @ w ** 2
+    g_ref = X.T @ (-y * _sigma(-m)) / n
+    assert F == pytest.approx(F_ref, rel=1e-13)
+    np.testing.assert_allclose(g, g_ref, rtol=1e-11, atol=1e-15)
+    assert work == (X.size if not sparse else np.count_nonzero(X))
+    cert = PN.prox_grad_norm(w, g, l1, l2, lo, hi)
+    assert cert == pytest.approx(np.max(np.abs(w - _soft(w - g_ref, 1.0, l1, l2, lo, hi))),
+                                 rel=1e-10)
+
+
+def test_dense_weighted_gram():
+    X, _, _, _ = _problem(False, seed=11, d=10)
+    D = np.random.default_rng(12).random(X.shape[0])
+    ws = np.array([0, 3, 4, 9], dtype=np.int64)
+    H = np.empty((4, 4))
+    PN.dense_weighted_gram(np.asfortranarray(X), D, ws, H)
+    Xw = X[:, ws]
+    np.testing.assert_allclose(H, Xw.T @ (D[:, None] * Xw), rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+def test_pn_xstep_converged_model_and_step(sparse):
+    # inner CD (with shrinking) to a tight tolerance = the converged Hessian CD, then the
+    # Armijo step of pn_delta_ls; the result is a descent step on F
+    X, y, _, args = _problem(sparse, seed=13, n=60, d=12)
+    n, d = X.shape
+    rng = np.random.default_rng(14)
+    w = np.zeros(d)
+    z = np.zeros(n)
+    dl, D, g = np.empty(n), np.empty(n), np.empty(d)
+    l1, l2 = np.full(d, 0.05), np.zeros(d)
+    lo, hi = np.full(d, -np.inf), np.full(d, np.inf)
+    F0, _ = PN.pn_point(*args, z, y, 1.0 / n, w, l1, l2, lo, hi, dl, D, g, True)
+    ws = np.arange(d, dtype=np.int64)
+    H = np.ascontiguousarray(X.T @ (D[:, None] * X))
+    u_ref, Hd = w.copy(), np.zeros(d)
+    PN.pn_gram_cd(H, ws, w, u_ref, g, l1, l2, lo, hi, 1e-12, 1e-14, 100_000, Hd)
+    u, xd, h = w.copy(), np.zeros(n), np.zeros(d)
+    w1, z1 = w.copy(), z.copy()
+    work, sweeps, viol, t, trials, done = PN.pn_xstep(
+        *args, ws, w1, u, xd, D, g, h, l1, l2, lo, hi, 1e-12, 1e-14, 100_000, False, z1, y,
+        1.0 / n, 0.01, 0.5, 40)
+    assert done and viol <= 1e-14 and sweeps > 1
+    np.testing.assert_allclose(u, u_ref, atol=1e-11)
+    np.testing.assert_array_equal(u != 0, u_ref != 0)
+    assert 0 < np.count_nonzero(u) < d
+    assert t > 0 and trials >= 1
+    np.testing.assert_allclose(w1, w + t * (u - w), atol=1e-15)
+    np.testing.assert_allclose(z1, X @ w1, atol=1e-12)
+    F1 = np.mean(np.logaddexp(0.0, -y * (X @ w1))) + l1 @ np.abs(w1)
+    assert F1 < F0
+    # not converged and not final: nothing applied
+    u2, xd2, w2, z2 = w.copy(), np.zeros(n), w.copy(), z.copy()
+    *_, t2, _, done2 = PN.pn_xstep(*args, ws, w2, u2, xd2, D, g, h, l1, l2, lo, hi, 1e-12,
+                                   1e-14, 1, False, z2, y, 1.0 / n, 0.01, 0.5, 40)
+    assert not done2 and t2 == 0.0
+    np.testing.assert_array_equal(w2, w)
+    np.testing.assert_array_equal(z2, z)

@@ -235,19 +235,17 @@ class ACODER(CoordinateSolver):
             return max(float(np.linalg.eigvalsh(0.5 * (Hs + Hs.T))[-1]), 1e-12)
         else:
             return float(np.sum(acc.Lc / self.scale))   # trace bound >= lambda_max
-        u = np.random.default_rng(0).standard_normal(acc.d)
-        lam = 1.0
-        for _ in range(100):
-            u /= np.linalg.norm(u)
-            hu = s * hv(s * u)
-            lam_new = float(u @ hu)
-            u = hu
-            if abs(lam_new - lam) <= 1e-6 * lam_new:
-                lam = lam_new
-                break
-            lam = lam_new
         acc.work = 0
-        return max(1.02 * lam, 1e-12)       # power iteration underestimates
+        d = acc.d
+        if d <= 2:
+            H = np.column_stack([s * hv(s * e) for e in np.eye(d)])
+            return max(float(np.linalg.eigvalsh(0.5 * (H + H.T))[-1]), 1e-12)
+        from scipy.sparse.linalg import LinearOperator, eigsh
+
+        op = LinearOperator((d, d), matvec=lambda u: s * hv(s * np.ravel(u)), dtype=float)
+        lam = eigsh(op, k=1, which="LA", tol=1e-6, v0=np.ones(d),
+                    return_eigenvectors=False)[0]
+        return max(1.001 * float(lam), 1e-12)     # Lanczos: a lower estimate
 
     # -- helpers -------------------------------------------------------------------
     def _margins(self, x):
@@ -340,8 +338,8 @@ class ACODER(CoordinateSolver):
                  zsum=state.zsum.copy(), xk=state.xk, zxk=state.zxk, w=state.w.copy(),
                  zw=cp(state.zw), gprev=state.gprev, pprev=state.pprev,
                  pcur=state.pcur.copy(), A_prev=state.A_prev, a_prev=state.a_prev,
-                 a=state.a, yprev=state.yprev, epoch=state.epoch, Fprev=state.Fprev, cert0=state.cert0,
-                 restarts=state.restarts)
+                 a=state.a, yprev=state.yprev, epoch=state.epoch, Fprev=state.Fprev,
+                 cert0=state.cert0, restarts=state.restarts)
         pos, done = state.pos, 0
         measured = None
         while done < n:

@@ -360,7 +360,7 @@ class BlockCoordinateDescent(CoordinateSolver):
         if opts.working_set:
             x = state.x.copy()
             r = state.aux.copy()
-            self.oracle.nwork += m.solve_ws(x, r, self.ws, state.gap)
+            self.oracle.nwork += m.solve_ws(x, r, self.ws, state.gap, self.stop_tol)
             new = self._finish_ws(x, r, k=state.k + 1, prev=state)
             new.advanced = 1
             return new
