@@ -222,7 +222,6 @@ def test_pn_xstep_converged_model_and_step(sparse):
     # Armijo step of pn_delta_ls; the result is a descent step on F
     X, y, _, args = _problem(sparse, seed=13, n=60, d=12)
     n, d = X.shape
-    rng = np.random.default_rng(14)
     w = np.zeros(d)
     z = np.zeros(n)
     dl, D, g = np.empty(n), np.empty(n), np.empty(d)

@@ -11,6 +11,7 @@ from ..._core.oracle import CountedSmoothOracle
 from ..._core.registry import register
 from ..._core.solver import Solver, State
 from . import _models as M
+from . import _support_newton as SN
 
 __all__ = ["BlockCoordinateDescent", "BCDOptions", "BCDState", "CoordinateOracle",
            "CoordinateSolver"]
@@ -124,6 +125,14 @@ class BCDOptions(Options):
                                "certificate stays ||x - prox(x - grad)||_inf (`gap` in the "
                                "result holds it), no screening.",
                                kind=bool)
+    support_newton: object = option("auto", "Superlinear phase: once the support and signs "
+                                    "of x have not changed for this many driver steps, "
+                                    "alternate orthant-wise Newton steps on the support "
+                                    "(Armijo on F, cut where a coordinate would change sign) "
+                                    "with rule steps. Quadratics, least squares and logistic "
+                                    "regression. 'auto': 2 when the penalty has an L1 part "
+                                    "(sparse solutions), else off; None: off.",
+                                    kind=(int, str), low=1, choices=("auto",), allow_none=True)
     anderson: int = option(5, "working_set=True: Anderson extrapolation of the inner "
                            "coordinate descent every `anderson` epochs, kept when it lowers "
                            "the objective (Bertrand & Massias 2021); 0 turns it off.",
@@ -155,6 +164,8 @@ class BCDState(State):
     gap: float = np.nan
     grad: np.ndarray | None = None
     pgm: float = np.nan         # prox-gradient mapping norm (inner tolerances)
+    stable: int = 0             # driver steps since the support or signs last changed
+    newton_last: bool = False   # the last step was a support Newton step
 
 
 @register
@@ -260,6 +271,11 @@ class BlockCoordinateDescent(CoordinateSolver):
         else:
             self.per_step = opts.updates_per_step or self.nblocks
         self.rule_code = M.GREEDY.get(opts.rule, 0)
+        self.newton_after = opts.support_newton
+        if self.newton_after == "auto":
+            self.newton_after = 2 if np.any(model.l1 > 0) else None
+        if not SN.supported(model) or opts.blocks == "forest":
+            self.newton_after = None
         self.update_code = M.UPDATE_CODE[opts.update]
         if model.kind != "oracle" and opts.rule == "lipschitz-sampling":
             Lb = model.Lb if model.kind == "quad" else model.Lc_total
@@ -321,11 +337,14 @@ class BlockCoordinateDescent(CoordinateSolver):
         support = x != 0
         nnz = int(support.sum())
         if prev is None:
-            active_at = 0
+            active_at, stable = 0, 0
         else:
-            active_at = prev.active_at if np.array_equal(support, prev.x != 0) else k
+            same = np.array_equal(support, prev.x != 0)
+            active_at = prev.active_at if same else k
+            stable = prev.stable + 1 if same and np.array_equal(np.sign(x), np.sign(prev.x)) \
+                else 0
         return BCDState(x=x, fun=fun, jac=None, aux=aux, pos=pos, k=k, cert=cert, nnz=nnz,
-                        active_at=active_at, gap=gap, grad=grad, pgm=pgm)
+                        active_at=active_at, gap=gap, grad=grad, pgm=pgm, stable=stable)
 
     def _finish_ws(self, x, r, *, k, prev):
         """Working-set mode: gap pass at x (screening, next working set) and the state."""
@@ -364,6 +383,16 @@ class BlockCoordinateDescent(CoordinateSolver):
             new = self._finish_ws(x, r, k=state.k + 1, prev=state)
             new.advanced = 1
             return new
+        if self.newton_after is not None and not state.newton_last \
+                and state.stable >= self.newton_after:
+            out = SN.support_newton_step(m, state.x, state.aux, state.grad)
+            if out is not None:
+                x, aux, work = out
+                self.oracle.nwork += work
+                new = self._finish(x, aux, pos=state.pos, k=state.k + 1, prev=state)
+                new.newton_last = True
+                new.advanced = 1
+                return new
         n = self.per_step
         if self.max_advance is not None:
             n = min(n, self.max_advance)

@@ -227,7 +227,7 @@ def test_monotone_and_random_rule():
     prob = FractionalProblem(LeastSquares(A, b), Norm2(dim=10, beta=0.1), L1(0.02))
     res = optkit.minimize(prob, np.full(10, 0.3), method="fractional-cd", tol=1e-10,
                           options={"rule": "random", "seed": 0, "updates_per_step": 3})
-    assert res.success and res.nit % 3 == 0 or res.status == 0
+    assert res.success and res.nit % 3 == 0
     f = res.trace["fun"]
     assert np.all(np.diff(f) <= 1e-12 * np.abs(f[1:]))
     assert res.nsub >= res.nit
