@@ -19,13 +19,25 @@ descent minimizes
            + \\sum_j g_j(w_j + d_j)
 
 over the working set (``Xd`` kept up to date, ``O(nnz of a column)`` per
-coordinate) until its largest scaled step is ``<= inner_tol * M`` (the
-factor is divided by 4 each time one sweep was enough, as newGLMNET does
-with its inner tolerance); then an Armijo line search on ``F`` along ``d``
-(``O(n)`` per trial from ``z`` and ``Xd``). The certificate is the
-prox-gradient mapping norm :math:`\\|w - \\operatorname{prox}_g(w - \\nabla
-L(w))\\|_\\infty` (bcd's default), computed with the full gradient at the
-start of each outer iteration.
+coordinate; coordinates stuck at 0 are shrunk, as in newGLMNET's inner
+level) until its largest scaled step is ``<= inner_tol * M`` (the factor is
+divided by 4 each time one sweep was enough, as newGLMNET does with its
+inner tolerance); then an Armijo line search on ``F`` along ``d`` (``O(n)``
+per trial from ``z`` and ``Xd``). The certificate is the prox-gradient
+mapping norm :math:`\\|w - \\operatorname{prox}_g(w - \\nabla L(w))\\|_\\infty`
+(bcd's default), computed with the full gradient at the start of each outer
+iteration.
+
+Ski rental [D]: when the model is not solved after as many sweeps as forming
+the working set's Hessian :math:`X_{ws}^\\top D X_{ws}` would cost (or the
+previous model needed more), the Hessian is formed (compiled, from the CSR
+rows or the dense columns) and the model is solved through it (``O(|ws|)``
+per coordinate update) to a tolerance that shrinks with the certificate
+(``inner_tol * M * min(1, M / M_0)``, not below ``stop_tol / 100``), the
+sweeps alternated with Newton steps on the model restricted to its current
+support and signs (one Cholesky solve, the step cut where a sign would
+change): superlinear outer convergence at the cost of ``O(nnz + sum_i
+k_i^2)`` per iteration, ``k_i`` the working-set entries of row ``i``.
 """
 
 from __future__ import annotations

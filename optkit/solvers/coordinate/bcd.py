@@ -60,7 +60,10 @@ class BCDOptions(Options):
     rule: str = option("cyclic", "Block selection: 'cyclic', 'random', 'lipschitz-sampling' "
                        "(P(b) ~ L_b), or greedy 'gs' (= 'gs-s', minimal-norm subgradient), "
                        "'gs-r' (largest prox step), 'gs-q' / 'gsl' (largest decrease of the "
-                       "Lipschitz prox model), 'gsd' (diagonal model), 'gsq' (g_b'H_b^-1 g_b).",
+                       "Lipschitz prox model), 'gsd' (diagonal model), 'gsq' (g_b'H_b^-1 g_b; "
+                       "with blocks='variable' on a quadratic without penalty the block "
+                       "grows greedily by the largest increase of g_b'H_b^-1 g_b, by "
+                       "pivoted Cholesky; with a penalty, the GSD scores).",
                        kind=str, choices=M.RULES)
     blocks: str = option("coordinates", "'coordinates' (blocks of size 1), 'contiguous' "
                          "(size `block_size`), 'partition' (given by `partition`), 'variable' "
@@ -217,6 +220,21 @@ class BlockCoordinateDescent(CoordinateSolver):
     ``active_at`` is the iteration at which the support of x last changed
     (at step granularity): the active-set identification iteration.
 
+    Superlinear phase (``support_newton``, on by default with an L1 penalty):
+    once the support and signs have been stable for a few steps, F restricted
+    to them is smooth, and every other step is a Newton step on the support,
+    cut where a coordinate would change sign and backtracked on F (Nutini et
+    al., section 6). On ill-conditioned L1 logistic regression this needs
+    ~90x fewer coordinate updates than plain proximal CD (see the tests).
+
+    ``working_set=True`` (Lasso and elastic net) runs the working-set method
+    of Massias, Gramfort & Salmon (2018) instead: each step solves the
+    problem restricted to a working set by compiled cyclic CD with Anderson
+    extrapolation (Bertrand & Massias 2021), through the working set's Gram
+    matrix once it has paid for itself, then makes one pass over the other
+    columns for the duality gap (the certificate), gap-safe screening and the
+    next working set.
+
     References
     ----------
     J. Nutini, I. Laradji, M. Schmidt, "Let's make block coordinate descent
@@ -225,6 +243,12 @@ class BlockCoordinateDescent(CoordinateSolver):
     arXiv:1712.08859.
     P. Tseng, S. Yun, "A coordinate gradient descent method for nonsmooth
     separable minimization", Math. Program. 117, 2009 (Armijo rule).
+    M. Massias, A. Gramfort, J. Salmon, "Celer: a fast solver for the Lasso
+    with dual extrapolation", ICML 2018 (working sets).
+    O. Fercoq, A. Gramfort, J. Salmon, "Mind the duality gap: safer rules for
+    the Lasso", ICML 2015 (gap-safe screening).
+    Q. Bertrand, M. Massias, "Anderson acceleration of coordinate descent",
+    AISTATS 2021.
 
     Examples
     --------
