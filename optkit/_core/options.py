@@ -120,24 +120,49 @@ def _check_value(name: str, value, meta):
         f"of type {type(value).__name__}.")
 
 
+_NO_DEFAULT = object()
+
+
 @dataclasses.dataclass(frozen=True)
 class Options:
     """Base class of every method's options (a frozen dataclass)."""
 
     def __post_init__(self):
-        for f in dataclasses.fields(self):
-            if "doc" not in f.metadata:
+        for name, default, meta in type(self)._checked_fields():
+            value = getattr(self, name)
+            if value is default:        # defaults are checked (and kept as is) once per class
                 continue
-            checked = _check_value(f.name, getattr(self, f.name), f.metadata)
-            object.__setattr__(self, f.name, checked)
+            object.__setattr__(self, name, _check_value(name, value, meta))
         self.check()
+
+    @classmethod
+    def _checked_fields(cls):
+        """``(name, default, metadata)`` of the declared options, cached per class.
+
+        The first call checks every default (an invalid default is a bug in the
+        class); a default that the check converts (an int for a float option) is
+        listed as ``(name, <no default>, metadata)`` so that it is converted on use.
+        """
+        cached = cls.__dict__.get("_fields_cache")
+        if cached is None:
+            out = []
+            for f in dataclasses.fields(cls):
+                if "doc" not in f.metadata:
+                    continue
+                kept = _check_value(f.name, f.default, f.metadata) is f.default
+                out.append((f.name, f.default if kept else _NO_DEFAULT, f.metadata))
+            cached = cls._fields_cache = tuple(out)
+        return cached
 
     def check(self) -> None:
         """Cross-field checks; override in subclasses (raise ValueError)."""
 
     @classmethod
     def names(cls) -> tuple[str, ...]:
-        return tuple(f.name for f in dataclasses.fields(cls))
+        cached = cls.__dict__.get("_names_cache")
+        if cached is None:
+            cached = cls._names_cache = tuple(f.name for f in dataclasses.fields(cls))
+        return cached
 
     @classmethod
     def describe(cls, title: str | None = None) -> str:

@@ -340,8 +340,7 @@ class EnetWSModel:
         self.smooth = smooth
         self.l1, self.l2, self.lo, self.hi = pen
         self.l2 = self.l2 + smooth.mu
-        if np.any(self.lo > -np.inf) or np.any(self.hi < np.inf) \
-                or np.any((self.l1 <= 0) & (self.l2 <= 0)):
+        if problem.penalty.has_box or np.any((self.l1 <= 0) & (self.l2 <= 0)):
             raise ValueError(
                 "Option working_set=True needs least squares with an L1 or elastic-net "
                 "penalty (every coordinate with an l1 or l2 weight > 0, no box); use "
@@ -351,7 +350,6 @@ class EnetWSModel:
         self.d = d = self.lam.size
         self.colsq = np.ascontiguousarray(colsq, dtype=float)
         self.colnorm = np.sqrt(colsq)
-        self.Lc = np.where(colsq > 0, colsq / n, 1.0)
         self.active = np.ones(d, dtype=np.int8)
         self.nact = d
         self.screen = opts.screening == "gap-safe"

@@ -276,7 +276,8 @@ class BlockCoordinateDescent(CoordinateSolver):
         problem = oracle.composite
         x0 = self.feasible_start(problem, x0)
         self.model = model = M.build_model(problem, oracle, x0, opts)
-        self.rng = np.random.default_rng(opts.seed)
+        if opts.rule in ("random", "lipschitz-sampling"):
+            self.rng = np.random.default_rng(opts.seed)
         if opts.working_set:
             self.nblocks = 1
             x = x0.copy()
