@@ -28,8 +28,9 @@ few minutes; n > d makes (a) and (d) strongly convex. The logistic problem
 has a ridge mu = 1e-2 (the paper's n < d data are separable without it).
 Fixed blocks are contiguous blocks of 5 of randomly ordered columns (the
 paper also sorts them by Lipschitz constant); variable blocks are the 5
-coordinates with the best per-coordinate scores (GSQ over variable blocks
-falls back to the diagonal scores, so GSL/GSD/GSQ select alike there). On
+coordinates with the best per-coordinate scores (for coordinates GSL and GSD
+scores coincide; GSQ adds coordinates greedily on the smooth quadratics and
+falls back to the diagonal scores with a penalty or on the GLM). On
 the GLM (logistic) variable blocks use bcd's working-set path: 'lipschitz'
 and 'diagonal' are one Gauss-Seidel sweep of coordinate steps over the block,
 'newton' sweeps of Newton coordinate steps to ``inner_tol``.

@@ -362,7 +362,7 @@ def _block_prox_cd(Q, g, x, blk, l1, l2, lo, hi, delta):
 
 @njit(cache=True)
 def gsq_greedy_block(Q, g, tau):
-    """Greedy GSQ block: ``tau`` coordinates chosen one at a time, each maximizing the
+    r"""Greedy GSQ block: ``tau`` coordinates chosen one at a time, each maximizing the
     increase of :math:`g_b^\top Q_{bb}^{-1} g_b`.
 
     Adding j to b increases it by :math:`r_j^2 / s_j` with the Schur complements
@@ -771,6 +771,9 @@ def enet_ws_solve(Xd, data, indices, indptr, dense, y, r, w, lam, mu, colsq, ws,
             j = ws[k]
             h = colsq[j]
             if h <= 0.0:
+                if w[j] != 0.0:         # an empty column: the penalty's minimizer, 0
+                    dec += lam[j] * abs(w[j]) + 0.5 * mu[j] * w[j] * w[j]
+                    w[j] = 0.0          # (r is unchanged)
                 continue
             s1, wk = _enet_col_dot(j, Xd, data, indices, indptr, dense, r)
             work += wk
@@ -869,6 +872,9 @@ def enet_gram_solve(G, ws, w, q, xty, r, y, lam, mu, tol_n, check_every, max_epo
             j = ws[k]
             h = G[k, k]
             if h <= 0.0:
+                if w[j] != 0.0:         # an empty column: the penalty's minimizer, 0
+                    dec += lam[j] * abs(w[j]) + 0.5 * mu[j] * w[j] * w[j]
+                    w[j] = 0.0
                 continue
             wj = w[j]
             znew = prox_scalar(wj - q[k] / h, 1.0 / h, lam[j], mu[j], -np.inf, np.inf)

@@ -410,3 +410,4 @@ def dense_weighted_gram(Xd, D, ws, H):
             H[a, b] = s
             H[b, a] = s
     return n * m * (m + 1) // 2
+

@@ -97,10 +97,7 @@ class LogisticWSModel:
             self.Xd = np.zeros((1, 1), order="F")
             self.data, self.indices, self.indptr = Xc.data, Xc.indices, Xc.indptr
             self.Xc = Xc
-            Xr = sp.csr_matrix(X, dtype=float)          # rows, for the Hessian (no copy if CSR)
-            if not Xr.has_sorted_indices:
-                Xr = Xr.sorted_indices()
-            self.Xr = Xr
+            self._Xr = X             # rows, for the Hessian (CSR, sorted on first use)
             self.colnnz = np.diff(self.indptr)
         self.y = np.ascontiguousarray(smooth.y, dtype=float)
         self.l1, l2, self.lo, self.hi = pen
@@ -116,7 +113,9 @@ class LogisticWSModel:
         self.gram_max = int(opts.gram_max_dim)
         self.last_sweeps = 0
         self.pos = np.full(d, -1, dtype=np.int64)
-        self.no_box = bool(np.all(self.lo == -np.inf) and np.all(self.hi == np.inf))
+        # Newton steps on the model's support (Hessian path): off with support_newton=None
+        self.support_newton = bool(np.all(self.lo == -np.inf) and np.all(self.hi == np.inf)) \
+            and getattr(opts, "support_newton", "auto") is not None
         self.gap0 = None
         self.allcols = np.arange(d, dtype=np.int64)
         self.dl = np.empty(n)
@@ -212,7 +211,7 @@ class LogisticWSModel:
             if stop_tol is not None:
                 tol = max(tol, 0.01 * stop_tol)
             Hd = H @ (u[ws] - x[ws])
-            newton_ok = self.no_box and m <= SUPPORT_NEWTON_MAX
+            newton_ok = self.support_newton and m <= SUPPORT_NEWTON_MAX
             while sweeps < self.max_sweeps:
                 chunk = min(self.max_sweeps - sweeps, 5 if newton_ok else self.max_sweeps)
                 w, s2, viol = PN.pn_gram_cd(H, ws, x, u, self.g, self.l1, self.l2, self.lo,
@@ -245,7 +244,10 @@ class LogisticWSModel:
         pos = self.pos
         pos[ws] = np.arange(ws.size)
         H = np.empty((ws.size, ws.size))
-        R = self.Xr
+        R = self._Xr
+        if R.format != "csr" or R.dtype != np.float64 or not R.has_sorted_indices:
+            # the kernel fills the upper triangle: sorted rows
+            R = self._Xr = sp.csr_matrix(R, dtype=float).sorted_indices()
         work = PN.csr_weighted_gram(R.data, R.indices, R.indptr, self.D, pos, H)
         pos[ws] = -1
         return H, work

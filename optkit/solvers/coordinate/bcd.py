@@ -169,6 +169,7 @@ class BCDState(State):
     pgm: float = np.nan         # prox-gradient mapping norm (inner tolerances)
     stable: int = 0             # driver steps since the support or signs last changed
     newton_last: bool = False   # the last step was a support Newton step
+    stalls: int = 0             # working set: iterations in a row without a gap decrease
 
 
 @register
@@ -407,6 +408,10 @@ class BlockCoordinateDescent(CoordinateSolver):
             self.oracle.nwork += m.solve_ws(x, r, self.ws, state.gap, self.stop_tol)
             new = self._finish_ws(x, r, k=state.k + 1, prev=state)
             new.advanced = 1
+            new.stalls = state.stalls + 1 if new.gap >= state.gap else 0
+            if new.stalls >= 10:
+                new.failure = (f"the duality gap has not decreased for 10 iterations: it is "
+                               f"at its rounding floor ({state.gap:.2e}); use a larger tol")
             return new
         if self.newton_after is not None and not state.newton_last \
                 and state.stable >= self.newton_after:

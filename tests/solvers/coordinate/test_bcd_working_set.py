@@ -157,3 +157,27 @@ def test_working_set_bad_input():
     with pytest.raises(ValueError, match="screening.*'gap-safe'"):
         optkit.minimize(Lasso(X, y, 0.1), method="bcd",
                         options=dict(WS, screening="strong"))
+
+
+def test_nonzero_start_on_an_empty_column_goes_to_zero():
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((40, 8))
+    X[:, 3] = 0.0
+    y = X[:, :2] @ [1.0, -2.0] + 0.1 * rng.standard_normal(40)
+    x0 = np.zeros(8)
+    x0[3] = 0.5
+    res = optkit.minimize(Lasso(X, y, 0.05), x0, method="bcd", tol=1e-10,
+                          options=dict(WS, screening="none", maxiter=200))
+    assert res.success and res.x[3] == 0.0
+    ref = _sklearn(sklm.Lasso(alpha=0.05, fit_intercept=False, tol=1e-14, max_iter=100_000),
+                   X, y)
+    np.testing.assert_allclose(res.x, ref, atol=1e-7)
+
+
+def test_unreachable_tol_stops_with_a_clear_failure():
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((300, 50)) * 30
+    y = X @ rng.standard_normal(50) * 10
+    res = optkit.minimize(Lasso(X, y, 0.01), method="bcd", tol=1e-17, options=WS)
+    assert res.status == 5 and "rounding floor" in res.message
+    assert res.nit < 100 and np.isfinite(res.gap) and res.gap < 1e-6
