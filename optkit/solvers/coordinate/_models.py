@@ -207,6 +207,14 @@ class GLMModel:
         self.opts = opts
         self.nblocks = d
         self.buf = np.empty(d)
+        self.fixed = opts.blocks in ("contiguous", "partition")
+        if self.fixed:
+            self.bptr, self.bidx = make_blocks(opts, d)
+            self.nblocks = self.bptr.size - 1
+            Lb = K.glm_block_lipschitz(self.bptr, self.bidx, *self._args(), n)
+            Lb *= 1.0 if loss == 0 else 0.25
+            Lb[Lb <= 0] = 1.0
+            self.Lb = Lb
 
     @property
     def XT(self):
@@ -227,7 +235,11 @@ class GLMModel:
     def _args(self):
         return (self.Xd, self.data, self.indices, self.indptr, self.dense)
 
-    def run(self, x, z, order, n, rule_code, newton):
+    def run(self, x, z, order, n, rule_code, newton, update_code=0):
+        if self.fixed:
+            return K.glm_bcd_fixed(*self._args(), self.y, z, x, self.bptr, self.bidx, self.Lb,
+                                   self.Lc, order, n, rule_code, update_code, self.l1,
+                                   self.l2, self.lo, self.hi, self.loss, self.inv_n, self.buf)
         return K.glm_cd(*self._args(), self.y, z, x, order, n, rule_code, self.Lc,
                         self.l1, self.l2, self.lo, self.hi, self.loss, 0.0, self.inv_n,
                         newton, self.buf)
@@ -628,8 +640,6 @@ def build_model(problem, oracle, x0, opts):
     pen = list(problem.penalty.arrays(d))
     greedy_coords = opts.rule in GREEDY and opts.blocks == "coordinates"
     fixed_blocks = opts.blocks in ("contiguous", "partition", "forest")
-    if opts.lipschitz is None and isinstance(smooth, QuadraticProblem):
-        return QuadModel(smooth.A, smooth.b, 0.0, pen, opts)
     if getattr(opts, "working_set", False):
         if opts.lipschitz is None and isinstance(smooth, LogisticRegression):
             from ._logistic_ws import LogisticWSModel       # proximal Newton (newGLMNET)
@@ -640,6 +650,8 @@ def build_model(problem, oracle, x0, opts):
                 "L1 or elastic-net penalty (Lasso, ElasticNet, L1LogisticRegression); got a "
                 f"{type(smooth).__name__} smooth part.")
         return EnetWSModel(problem, smooth, pen, opts)
+    if opts.lipschitz is None and isinstance(smooth, QuadraticProblem):
+        return QuadModel(smooth.A, smooth.b, 0.0, pen, opts)
     if opts.lipschitz is None and isinstance(smooth, LeastSquares):
         use_gram = opts.gram
         if use_gram == "auto":
@@ -654,11 +666,11 @@ def build_model(problem, oracle, x0, opts):
             Q = G / n + smooth.mu * np.eye(d)
             c = np.asarray(X.T @ y).ravel() / n
             return QuadModel(Q, c, 0.5 * float(y @ y) / n, pen, opts, ls=(X, y, n, smooth.mu))
-        if opts.blocks in ("coordinates", "variable"):
+        if opts.blocks in ("coordinates", "variable", "contiguous", "partition"):
             pen[1] = pen[1] + smooth.mu
             return GLMModel(data_matrix(smooth), smooth.b, 0, pen, opts, problem=problem)
     if opts.lipschitz is None and isinstance(smooth, LogisticRegression) \
-            and opts.blocks in ("coordinates", "variable"):
+            and opts.blocks in ("coordinates", "variable", "contiguous", "partition"):
         mu = np.full(d, smooth.mu)
         if smooth.fit_intercept:
             mu[-1] = 0.0

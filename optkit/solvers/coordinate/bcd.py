@@ -215,6 +215,11 @@ class BlockCoordinateDescent(CoordinateSolver):
     the Gram matrix keep the gradient (:math:`g \leftarrow g + Q_{:,b}\Delta_b`,
     :math:`O(d |b|)`), which makes greedy rules cost O(d) per update. Greedy rules on
     logistic regression recompute the gradient (O(nnz)) before each update.
+    Fixed blocks on least squares without the Gram matrix and on logistic
+    regression use block Lipschitz constants :math:`\lambda_{\max}(X_b^\top X_b)/n`
+    (x 1/4), the diagonal bound :math:`|b|\,L_i`, or the block Hessian
+    :math:`X_b^\top D X_b/n` (``matrix``/``newton``, minimized exactly with Armijo
+    on F); there GSQ scores blocks with the diagonal bound (GSD).
     ``blocks="variable"`` with ``update="matrix"`` on GLMs is a working-set
     method: each iteration minimizes over the ``block_size`` best
     coordinates (coordinate sweeps to ``inner_tol``). The trace column
@@ -304,7 +309,8 @@ class BlockCoordinateDescent(CoordinateSolver):
             self.newton_after = None
         self.update_code = M.UPDATE_CODE[opts.update]
         if model.kind != "oracle" and opts.rule == "lipschitz-sampling":
-            Lb = model.Lb if model.kind == "quad" else model.Lc_total
+            Lb = model.Lb if model.kind == "quad" or getattr(model, "fixed", False) \
+                else model.Lc_total
             if opts.blocks == "forest":
                 Lb = np.ones(self.nblocks)
             self.probs = Lb / Lb.sum()
@@ -435,7 +441,8 @@ class BlockCoordinateDescent(CoordinateSolver):
             self.oracle.nwork += self._working_set(x, aux, state, n)
         elif m.kind == "glm":
             newton = opts.update == "newton" or (opts.update == "matrix" and m.loss != 0)
-            self.oracle.nwork += m.run(x, aux, order, n, self.rule_code, newton)
+            self.oracle.nwork += m.run(x, aux, order, n, self.rule_code, newton,
+                                       self.update_code)
         elif m.kind == "quad":
             self.oracle.nwork += m.run(x, aux, order, n, self.rule_code, self.update_code)
         else:

@@ -10,8 +10,9 @@ import scipy.sparse as sp
 
 import optkit
 from optkit.problems import CompositeProblem
-from optkit.problems.composite import NonNegative
-from optkit.problems.glm import ElasticNet, L1LogisticRegression, Lasso, LeastSquares
+from optkit.problems.composite import L1, NonNegative
+from optkit.problems.glm import ElasticNet, Lasso, LeastSquares, SoftmaxRegression
+from optkit.problems.synthetic import QuadraticProblem
 
 sklm = pytest.importorskip("sklearn.linear_model")
 
@@ -148,9 +149,13 @@ def test_problem_cache_reuses_layouts():
 
 def test_working_set_bad_input():
     X, y = _data("dense")
-    yl = np.where(y > 0, 1.0, -1.0)
+    labels = np.random.default_rng(0).integers(0, 3, X.shape[0])
     with pytest.raises(ValueError, match="working_set"):
-        optkit.minimize(L1LogisticRegression(X, yl, 0.01), method="bcd", options=WS)
+        optkit.minimize(CompositeProblem(SoftmaxRegression(X, labels), L1(0.01)),
+                        method="bcd", options=WS)
+    with pytest.raises(ValueError, match="working_set"):
+        optkit.minimize(CompositeProblem(QuadraticProblem(np.eye(3), np.ones(3)), L1(0.1)),
+                        method="bcd", options=WS)
     with pytest.raises(ValueError, match="working_set"):
         optkit.minimize(CompositeProblem(LeastSquares(X, y), NonNegative()), method="bcd",
                         options=WS)
