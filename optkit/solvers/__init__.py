@@ -8,4 +8,3 @@ from . import second_order  # noqa: F401
 from . import coordinate  # noqa: F401
 from . import ot  # noqa: F401
 from . import frank_wolfe  # noqa: F401
-from .coordinate import fractional_cd  # noqa: F401

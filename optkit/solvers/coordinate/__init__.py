@@ -3,6 +3,7 @@
 from .bcd import BCDOptions, BlockCoordinateDescent
 from .cyclic_vr_bcd import CyclicVRBCD, CyclicVRBCDOptions
 from .a_coder import ACODER, ACODEROptions
+from .fractional_cd import FractionalCD, FractionalCDOptions
 
 __all__ = ["BlockCoordinateDescent", "BCDOptions", "CyclicVRBCD", "CyclicVRBCDOptions",
-           "ACODER", "ACODEROptions"]
+           "ACODER", "ACODEROptions", "FractionalCD", "FractionalCDOptions"]

@@ -121,7 +121,7 @@ class BCDOptions(Options):
                                "included): proximal Newton (newGLMNET, Yuan, Ho & Lin 2012); "
                                "each iteration is one Newton step: cyclic CD on the quadratic "
                                "model (Hessian X'DX/n) over the working set (support + "
-                               "coordinates violating |grad_j| <= l1_j; through the explicit "
+                               "coordinates violating abs(grad_j) <= l1_j; through the explicit "
                                "working-set Hessian, with Newton steps on its support, when "
                                "it has <= gram_max_dim coordinates) to inner_tol * certificate "
                                "(tightened as it drops), then an Armijo line search on F; the "
