@@ -414,10 +414,12 @@ class BlockCoordinateDescent(CoordinateSolver):
             self.oracle.nwork += m.solve_ws(x, r, self.ws, state.gap, self.stop_tol)
             new = self._finish_ws(x, r, k=state.k + 1, prev=state)
             new.advanced = 1
-            new.stalls = state.stalls + 1 if new.gap >= state.gap else 0
+            stalled = new.gap >= state.gap and new.fun >= state.fun
+            new.stalls = state.stalls + 1 if stalled else 0
             if new.stalls >= 10:
-                new.failure = (f"the duality gap has not decreased for 10 iterations: it is "
-                               f"at its rounding floor ({state.gap:.2e}); use a larger tol")
+                new.failure = (f"neither F nor the certificate has decreased for 10 "
+                               f"iterations: the certificate is at its rounding floor "
+                               f"({state.gap:.2e}); use a larger tol")
             return new
         if self.newton_after is not None and not state.newton_last \
                 and state.stable >= self.newton_after:

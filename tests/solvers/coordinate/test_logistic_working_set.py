@@ -157,3 +157,12 @@ def test_working_set_bad_input_names_the_option():
     with pytest.raises(ValueError, match="inner_tol"):
         optkit.minimize(L1LogisticRegression(X, y, 0.01), method="bcd",
                         options=dict(WS, inner_tol=0.0))
+
+
+def test_unreachable_tol_stops_with_a_clear_failure():
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((300, 40))
+    y = np.sign(X[:, 0] + 0.5 * rng.standard_normal(300))
+    res = optkit.minimize(L1LogisticRegression(X, y, 0.01), method="bcd", tol=1e-19,
+                          options={"working_set": True})
+    assert res.status == 5 and "rounding floor" in res.message and res.nit < 100
