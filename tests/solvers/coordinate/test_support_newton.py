@@ -31,10 +31,10 @@ def test_l1_logistic_newton_phase_matches_sklearn_with_far_fewer_updates(sparse)
     prob = L1LogisticRegression(X, yl, alpha)
     on = optkit.minimize(prob, method="bcd", tol=1e-10, options={"support_newton": 2})
     assert on.success
-    # superlinear phase: plain proximal CD with 10x the updates is still far from tol
+    # superlinear phase: plain proximal CD with 3x the updates is still far from tol
     # (it needs ~90x: 490,800 vs 5,549 updates on the dense case)
     off = optkit.minimize(prob, method="bcd", tol=1e-10,
-                          options={"support_newton": None, "maxiter": 10 * on.nit})
+                          options={"support_newton": None, "maxiter": 3 * on.nit})
     assert off.status == 1 and off.certificate > 1e3 * 1e-10
     n = X.shape[0]
     ref = sklm.LogisticRegression(C=1.0 / (alpha * n), l1_ratio=1.0, solver="liblinear",
