@@ -80,11 +80,9 @@ for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
 
 import numpy as np  # noqa: E402
 import scipy.optimize  # noqa: E402
-import scipy.sparse as sp  # noqa: E402
-import scipy.sparse.linalg as spla  # noqa: E402
 
 import optkit  # noqa: E402
-from optkit.problems import CompositeProblem  # noqa: E402
+from optkit.problems import CompositeProblem, synthetic  # noqa: E402
 from optkit.problems.glm import Lasso, LeastSquares, LogisticRegression  # noqa: E402
 
 RULES = ("cyclic", "random", "lipschitz-sampling", "gs", "gsl", "gsd", "gsq")
@@ -133,29 +131,9 @@ def logistic(n=500, d=100, seed=0, mu=1e-2):
 
 
 def label_propagation(m=50, seed=0, frac=0.1):
-    """(c): 1/2 sum_{lattice edges}(x_i - x_j)^2 + 1/2 sum_i c_i (x_i - y_i)^2.
-
-    A fraction ``frac`` of the nodes carry a label +-1 (c_i = 1), the others
-    c_i = 1e-2. Written as least squares 1/(2N)||Ax - b||^2 with
-    A = sqrt(N) [B; diag(sqrt c)] (B: edge incidence). Returns (problem, f*).
-    """
-    rng = np.random.default_rng(seed)
-    d = m * m
-    idx = np.arange(d).reshape(m, m)
-    edges = np.vstack([np.c_[idx[:-1].ravel(), idx[1:].ravel()],
-                       np.c_[idx[:, :-1].ravel(), idx[:, 1:].ravel()]])
-    E = edges.shape[0]
-    B = sp.csr_matrix((np.r_[np.ones(E), -np.ones(E)],
-                       (np.r_[np.arange(E), np.arange(E)], np.r_[edges[:, 0], edges[:, 1]])),
-                      shape=(E, d))
-    labelled = rng.random(d) < frac
-    c = np.where(labelled, 1.0, 1e-2)
-    y = np.where(labelled, rng.choice([-1.0, 1.0], d), 0.0)
-    N = E + d
-    A = sp.vstack([B, sp.diags(np.sqrt(c))]).tocsr() * np.sqrt(N)
-    b = np.r_[np.zeros(E), np.sqrt(c) * y] * np.sqrt(N)
-    x_star = spla.spsolve((B.T @ B + sp.diags(c)).tocsc(), c * y)
-    prob = CompositeProblem(LeastSquares(A, b))
+    """(c): label propagation on an m x m lattice (optkit.problems.synthetic); (problem, f*)."""
+    smooth, x_star = synthetic.label_propagation(m, frac, seed=seed)
+    prob = CompositeProblem(smooth)
     return prob, float(prob.fun(x_star))
 
 

@@ -715,6 +715,20 @@ def _anderson_weights(W, K):
 
 
 @njit(cache=True)
+def _anderson_point(W, K, out):
+    """``out`` = the Anderson extrapolation of the iterates in ``W``; False if degenerate."""
+    coef = _anderson_weights(W, K)
+    if coef.size != K:
+        return False
+    for k in range(W.shape[0]):
+        s = 0.0
+        for t in range(K):
+            s += coef[t] * W[k, t + 1]
+        out[k] = s
+    return True
+
+
+@njit(cache=True)
 def _enet_pen(w, lam, mu, ws, m):
     pen = 0.0
     for k in range(m):
@@ -789,13 +803,7 @@ def enet_ws_solve(Xd, data, indices, indptr, dense, y, r, w, lam, mu, colsq, ws,
                 W[k, nstored] = w[ws[k]]
             nstored += 1
             if nstored == K + 1:
-                coef = _anderson_weights(W, K)
-                if coef.size == K:
-                    for k in range(m):
-                        s = 0.0
-                        for t in range(K):
-                            s += coef[t] * W[k, t + 1]
-                        w_acc[k] = s
+                if _anderson_point(W, K, w_acc):
                     for i in range(n):
                         r_acc[i] = r[i]
                     for k in range(m):
@@ -892,13 +900,9 @@ def enet_gram_solve(G, ws, w, q, xty, r, y, lam, mu, tol_n, check_every, max_epo
                 W[k, nstored] = w[ws[k]]
             nstored += 1
             if nstored == K + 1:
-                coef = _anderson_weights(W, K)
-                if coef.size == K:
+                if _anderson_point(W, K, dlt_acc):
                     for k in range(m):
-                        s = 0.0
-                        for t in range(K):
-                            s += coef[t] * W[k, t + 1]
-                        dlt_acc[k] = s - w[ws[k]]
+                        dlt_acc[k] -= w[ws[k]]
                     dq = 0.0
                     dy = 0.0
                     for a in range(m):

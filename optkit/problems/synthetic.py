@@ -22,6 +22,7 @@ import numbers
 from typing import NamedTuple
 
 import numpy as np
+import scipy.sparse as sp
 
 from .base import SmoothProblem
 
@@ -30,6 +31,7 @@ __all__ = [
     "quadratic",
     "least_squares_spectrum",
     "sparse_regression",
+    "label_propagation",
     "ot_point_clouds",
     "ot_histograms_1d",
     "low_rank_matrix",
@@ -468,6 +470,52 @@ def sparse_regression(
 # ---------------------------------------------------------------------------
 # optimal transport
 # ---------------------------------------------------------------------------
+def label_propagation(m: int = 50, labelled: float = 0.1, *, seed=None):
+    r"""Label propagation on an ``m x m`` lattice, as least squares.
+
+    .. math:: \min_x \tfrac12 \sum_{(i,j) \in E} (x_i - x_j)^2
+       + \tfrac12 \sum_i c_i (x_i - y_i)^2,
+
+    E the lattice edges; a fraction ``labelled`` of the nodes carry a label
+    :math:`y_i = \pm 1` with :math:`c_i = 1`, the others :math:`y_i = 0`,
+    :math:`c_i = 10^{-2}` (the sparse quadratic of Nutini, Laradji & Schmidt,
+    2022, section 5, whose dependency graph is the lattice). Written as
+    :class:`~optkit.problems.glm.LeastSquares`
+    :math:`\frac{1}{2N}\|Ax - b\|^2` with :math:`A = \sqrt N\,[B;
+    \operatorname{diag}(\sqrt c)]` (B the edge incidence matrix, N its rows).
+
+    Returns
+    -------
+    problem : LeastSquares
+    x_star : ndarray, the minimizer (sparse direct solve of the normal equations)
+    """
+    import scipy.sparse.linalg as spla
+
+    from .glm import LeastSquares
+
+    m = _int_arg(m, "m", 2)
+    labelled = _real_arg(labelled, "labelled")
+    if not 0.0 <= labelled <= 1.0:
+        raise ValueError(f"`labelled` must be in [0, 1], got {labelled}.")
+    rng = _rng(seed)
+    d = m * m
+    idx = np.arange(d).reshape(m, m)
+    edges = np.vstack([np.c_[idx[:-1].ravel(), idx[1:].ravel()],
+                       np.c_[idx[:, :-1].ravel(), idx[:, 1:].ravel()]])
+    E = edges.shape[0]
+    B = sp.csr_matrix((np.r_[np.ones(E), -np.ones(E)],
+                       (np.r_[np.arange(E), np.arange(E)], np.r_[edges[:, 0], edges[:, 1]])),
+                      shape=(E, d))
+    is_labelled = rng.random(d) < labelled
+    c = np.where(is_labelled, 1.0, 1e-2)
+    y = np.where(is_labelled, rng.choice([-1.0, 1.0], d), 0.0)
+    N = E + d
+    A = sp.vstack([B, sp.diags(np.sqrt(c))]).tocsr() * np.sqrt(N)
+    b = np.r_[np.zeros(E), np.sqrt(c) * y] * np.sqrt(N)
+    x_star = spla.spsolve((B.T @ B + sp.diags(c)).tocsc(), c * y)
+    return LeastSquares(A, b, name=f"label-propagation({m}x{m})"), x_star
+
+
 def _histogram(rng, size, weights, arg):
     if weights == "uniform":
         return np.full(size, 1.0 / size)

@@ -300,3 +300,25 @@ def test_matrix_sensing_isometry_and_seed():
 def test_bad_input_names_the_argument(call, match):
     with pytest.raises((ValueError, TypeError), match=match):
         call()
+
+
+def test_label_propagation_lattice():
+    import scipy.sparse as sp
+
+    from optkit.problems.synthetic import label_propagation
+
+    smooth, x_star = label_propagation(6, 0.3, seed=0)
+    assert sp.issparse(smooth.X) and smooth.dim == 36
+    # x_star is the minimizer: the gradient vanishes, and a dense solve agrees
+    assert np.abs(smooth.grad(x_star)).max() < 1e-12
+    A = smooth.X.toarray()
+    np.testing.assert_allclose(x_star, np.linalg.lstsq(A, smooth.b, rcond=None)[0],
+                               atol=1e-10)
+    # the Hessian's off-diagonal pattern is the lattice: 4 neighbours inside, 2 at corners
+    H = A.T @ A
+    degrees = (np.abs(H) > 1e-12).sum(axis=1) - 1
+    assert degrees.max() == 4 and degrees.min() == 2
+    with pytest.raises(ValueError, match="labelled"):
+        label_propagation(5, 1.5)
+    with pytest.raises(ValueError, match="`m`"):
+        label_propagation(1)

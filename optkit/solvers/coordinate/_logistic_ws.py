@@ -47,7 +47,7 @@ import scipy.sparse as sp
 
 from ...kernels import coordinate as KC
 from ...kernels import prox_newton as PN
-from ._models import cached_csc
+from ._models import cached_csc, dense_layout
 
 NU = 1e-12            # ridge of the Newton model (newGLMNET's nu)
 SIGMA = 0.01          # Armijo constant
@@ -84,10 +84,7 @@ class LogisticWSModel:
         self.inv_n = 1.0 / n
         self.dense = not sp.issparse(X)
         if self.dense:
-            self.Xd = np.asfortranarray(X, dtype=float)
-            self.data = np.zeros(1)
-            self.indices = np.zeros(1, dtype=np.int32)
-            self.indptr = np.zeros(2, dtype=np.int32)
+            self.Xd, self.data, self.indices, self.indptr = dense_layout(X)
         else:
             if intercept:
                 Xc = sp.csc_matrix(X, dtype=float)

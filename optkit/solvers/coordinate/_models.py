@@ -177,10 +177,7 @@ class GLMModel:
                 else np.hstack([X, np.ones((n, 1))])
         self.dense = not sp.issparse(X)
         if self.dense:
-            self.Xd = np.asfortranarray(X, dtype=float)
-            self.data = np.zeros(1)
-            self.indices = np.zeros(1, dtype=np.int32)
-            self.indptr = np.zeros(2, dtype=np.int32)
+            self.Xd, self.data, self.indices, self.indptr = dense_layout(X)
             self._XT = self.Xd.T
         else:
             if problem is not None:
@@ -297,6 +294,13 @@ def cached_csc(problem, X):
     return Xc
 
 
+def dense_layout(X):
+    """``(Xd, data, indices, indptr)`` of the kernels for a dense X: Fortran-order
+    columns and placeholder CSC arrays (the kernels take both, ``dense`` selects)."""
+    return (np.asfortranarray(X, dtype=float), np.zeros(1), np.zeros(1, dtype=np.int32),
+            np.zeros(2, dtype=np.int32))
+
+
 def data_matrix(smooth):
     """The smooth part's X in the layout coordinate methods read: dense, or CSC."""
     return smooth.csc() if smooth.is_sparse else smooth.X
@@ -333,10 +337,7 @@ class EnetWSModel:
         self.y = np.ascontiguousarray(smooth.b, dtype=float)
         cache = _coord_cache(problem)
         if self.dense:
-            self.Xd = np.asfortranarray(X, dtype=float)
-            self.data = np.zeros(1)
-            self.indices = np.zeros(1, dtype=np.int32)
-            self.indptr = np.zeros(2, dtype=np.int32)
+            self.Xd, self.data, self.indices, self.indptr = dense_layout(X)
             if "xty" not in cache:
                 cache["xty"] = self.Xd.T @ self.y
             colsq = cached_colsq(problem, self.Xd)
