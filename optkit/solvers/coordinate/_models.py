@@ -411,6 +411,10 @@ class EnetWSModel:
         nnz, nviol, nact = K.enet_ws_stats(x, self.c, self.lam, self.active)
         self.nact = nact
         size = max(self.p0, 2 * nnz)
+        if self.ws_size == 0 and nnz == 0:
+            # first working set from w = 0: the KKT violators are the coordinates that
+            # would move; a few of them (at least one) rather than p0 heavy columns
+            size = min(self.p0, max(nviol, 1))
         if self.ws_size and gap > 0.1 * gap_prev:
             size = max(size, 2 * self.ws_size)   # too little progress: grow
         # room for the KKT violators (zero coordinates with |X_j'R| > lam_j), growing
