@@ -450,6 +450,8 @@ class EnetWSModel:
             # new Gram columns: their nnz times the mean row length, ~3x the cost of an
             # epoch's entry (scattered writes; measured on a9a and w1a)
             build = 3.0 * int(nz[todo].sum()) * self.data.size / self.n + m * m
+            if self.smooth._csr is None:        # the CSR copy of a CSC input: ~2 passes
+                build += 2.0 * self.data.size
         k = int(min(max(np.ceil((build - self._rent) / epoch), 1), 1000))
         use_gram = m <= self.gram_max and (self.dense or m * self.d <= 50_000_000)
         w, _, g = K.enet_ws_solve(*self._args(), self.y, r, x, self.lam, self.mu, self.colsq,
