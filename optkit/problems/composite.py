@@ -30,6 +30,7 @@ The ready-made problems :class:`Lasso`, :class:`ElasticNet` and
 
 from __future__ import annotations
 
+import math
 import numbers
 
 import numpy as np
@@ -44,6 +45,13 @@ def _check_reg(value, name):
     """A finite real number >= 0, or an error naming the argument."""
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, (numbers.Real, np.ndarray)):
         raise TypeError(f"`{name}` must be a real number >= 0, got {type(value).__name__}.")
+    if isinstance(value, (float, int)):          # the common scalar case, without numpy
+        if not math.isfinite(value):
+            raise ValueError(f"`{name}` must be finite, got {value!r}.")
+        if value < 0:
+            raise ValueError(f"`{name}` must be >= 0 (a regularization strength), got "
+                             f"{value!r}.")
+        return float(value)
     arr = np.asarray(value, dtype=float)
     if not np.all(np.isfinite(arr)):
         raise ValueError(f"`{name}` must be finite, got {value!r}.")

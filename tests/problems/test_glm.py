@@ -550,3 +550,16 @@ def test_sparse_data_gram_uses_the_cheaper_storage_and_equals_the_dense_hessian(
         H_sparse = LogisticRegression(X, y, mu=1e-3, fit_intercept=True).hess(x)
         H_dense = LogisticRegression(X.toarray(), y, mu=1e-3, fit_intercept=True).hess(x)
         np.testing.assert_allclose(H_sparse, H_dense, rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize("bad,exc", [(-0.1, ValueError), (float("nan"), ValueError),
+                                     (float("inf"), ValueError), (True, TypeError),
+                                     ("0.1", TypeError), (np.array([0.1, -1.0]), ValueError)])
+def test_lasso_alpha_validation_names_the_argument(bad, exc):
+    from optkit.problems.glm import Lasso
+
+    X = np.eye(2)
+    with pytest.raises(exc, match="alpha"):
+        Lasso(X, np.ones(2), bad)
+    assert Lasso(X, np.ones(2), np.float64(0.5)).alpha == 0.5
+    assert Lasso(X, np.ones(2), 1).alpha == 1.0
