@@ -419,26 +419,21 @@ def scaled_cost_reference(K, M, u, v):
 # Sinkhorn-Newton-Sparse: sparsified plan and its block mat-vec
 # ---------------------------------------------------------------------------
 @njit(parallel=True, cache=True)
-def sparsify_topk(P, k):
-    """CSR arrays ``(indptr, indices, data)`` of ``P`` keeping, per row, the
-    entries >= the k-th largest of the row (ties may keep a few more)."""
+def _csr_rows_at_least(P, thr):
+    """CSR arrays ``(indptr, indices, data)`` of ``P`` keeping the entries of row i
+    that are >= ``thr[i]``."""
     n, m = P.shape
-    k = min(max(k, 1), m)
-    thr = np.empty(n)
     cnt = np.zeros(n + 1, dtype=np.int64)
     for i in prange(n):
-        row = P[i].copy()
-        t = np.partition(row, m - k)[m - k]
-        thr[i] = t
+        t = thr[i]
         c = 0
         for j in range(m):
             if P[i, j] >= t:
                 c += 1
         cnt[i + 1] = c
     indptr = np.cumsum(cnt)
-    nnz = indptr[n]
-    indices = np.empty(nnz, dtype=np.int64)
-    data = np.empty(nnz)
+    indices = np.empty(indptr[n], dtype=np.int64)
+    data = np.empty(indptr[n])
     for i in prange(n):
         p = indptr[i]
         t = thr[i]
@@ -448,6 +443,18 @@ def sparsify_topk(P, k):
                 data[p] = P[i, j]
                 p += 1
     return indptr, indices, data
+
+
+@njit(parallel=True, cache=True)
+def sparsify_topk(P, k):
+    """CSR arrays ``(indptr, indices, data)`` of ``P`` keeping, per row, the
+    entries >= the k-th largest of the row (ties may keep a few more)."""
+    n, m = P.shape
+    k = min(max(k, 1), m)
+    thr = np.empty(n)
+    for i in prange(n):
+        thr[i] = np.partition(P[i].copy(), m - k)[m - k]
+    return _csr_rows_at_least(P, thr)
 
 
 def sparsify_topk_reference(P, k):
@@ -463,31 +470,13 @@ def sparsify_threshold(P, threshold):
     """CSR arrays of ``P`` keeping the entries >= ``threshold``, plus, in every
     row, its largest entry (so no row is empty)."""
     n, m = P.shape
-    cnt = np.zeros(n + 1, dtype=np.int64)
-    rmax = np.empty(n)
+    thr = np.empty(n)
     for i in prange(n):
         mx = -1.0
         for j in range(m):
             mx = max(mx, P[i, j])
-        rmax[i] = mx
-        t = min(threshold, mx)
-        c = 0
-        for j in range(m):
-            if P[i, j] >= t:
-                c += 1
-        cnt[i + 1] = c
-    indptr = np.cumsum(cnt)
-    indices = np.empty(indptr[n], dtype=np.int64)
-    data = np.empty(indptr[n])
-    for i in prange(n):
-        p = indptr[i]
-        t = min(threshold, rmax[i])
-        for j in range(m):
-            if P[i, j] >= t:
-                indices[p] = j
-                data[p] = P[i, j]
-                p += 1
-    return indptr, indices, data
+        thr[i] = min(threshold, mx)
+    return _csr_rows_at_least(P, thr)
 
 
 def sparsify_threshold_reference(P, threshold):
