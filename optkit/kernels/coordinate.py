@@ -728,6 +728,25 @@ def _anderson_point(W, K, out):
     return True
 
 
+@njit(cache=True, inline="always")
+def _enet_coord_min(wj, s1, h, lamj, muj):
+    """Exact minimizer in one coordinate, ``prox(w_j - s1/h)``, and the objective decrease
+    it gives (>= (h + mu_j) delta^2 / 2); an empty column (h = 0) goes to 0, the
+    penalty's minimizer, decreasing the objective by its penalty."""
+    if h <= 0.0:
+        return 0.0, lamj * abs(wj) + 0.5 * muj * wj * wj
+    znew = prox_scalar(wj - s1 / h, 1.0 / h, lamj, muj, -np.inf, np.inf)
+    dlt = znew - wj
+    return znew, 0.5 * (h + muj) * dlt * dlt
+
+
+@njit(cache=True)
+def _store_iterate(W, col, w, ws):
+    """``W[:, col] = w[ws]`` (the iterate history of the Anderson extrapolation)."""
+    for k in range(ws.shape[0]):
+        W[k, col] = w[ws[k]]
+
+
 @njit(cache=True)
 def _enet_pen(w, lam, mu, ws, m):
     pen = 0.0
@@ -773,8 +792,7 @@ def enet_ws_solve(Xd, data, indices, indptr, dense, y, r, w, lam, mu, colsq, ws,
     K = anderson
     if K > 0:
         W = np.empty((m, K + 1))
-        for k in range(m):
-            W[k, 0] = w[ws[k]]
+        _store_iterate(W, 0, w, ws)
         r_acc = np.empty(n)
         w_acc = np.empty(m)
     nstored = 1
@@ -784,23 +802,20 @@ def enet_ws_solve(Xd, data, indices, indptr, dense, y, r, w, lam, mu, colsq, ws,
         for k in range(m):
             j = ws[k]
             h = colsq[j]
-            if h <= 0.0:
-                if w[j] != 0.0:         # an empty column: the penalty's minimizer, 0
-                    dec += lam[j] * abs(w[j]) + 0.5 * mu[j] * w[j] * w[j]
-                    w[j] = 0.0          # (r is unchanged)
-                continue
-            s1, wk = _enet_col_dot(j, Xd, data, indices, indptr, dense, r)
-            work += wk
+            s1 = 0.0
+            if h > 0.0:
+                s1, wk = _enet_col_dot(j, Xd, data, indices, indptr, dense, r)
+                work += wk
             wj = w[j]
-            znew = prox_scalar(wj - s1 / h, 1.0 / h, lam[j], mu[j], -np.inf, np.inf)
+            znew, dk = _enet_coord_min(wj, s1, h, lam[j], mu[j])
             dlt = znew - wj
             if dlt != 0.0:
-                dec += 0.5 * (h + mu[j]) * dlt * dlt
+                dec += dk
                 w[j] = znew
-                work += _col_axpy(j, dlt, Xd, data, indices, indptr, dense, r)
+                if h > 0.0:             # (an empty column leaves r unchanged)
+                    work += _col_axpy(j, dlt, Xd, data, indices, indptr, dense, r)
         if K > 0 and dec > 0.0:
-            for k in range(m):
-                W[k, nstored] = w[ws[k]]
+            _store_iterate(W, nstored, w, ws)
             nstored += 1
             if nstored == K + 1:
                 if _anderson_point(W, K, w_acc):
@@ -826,8 +841,7 @@ def enet_ws_solve(Xd, data, indices, indptr, dense, y, r, w, lam, mu, colsq, ws,
                             w[ws[k]] = w_acc[k]
                         for i in range(n):
                             r[i] = r_acc[i]
-                for k in range(m):
-                    W[k, 0] = w[ws[k]]
+                _store_iterate(W, 0, w, ws)
                 nstored = 1
         if dec == 0.0 or ep == max_epochs - 1 or _check_due(ep, check_every, dec, dec_prev,
                                                               tol_n):
@@ -868,8 +882,7 @@ def enet_gram_solve(G, ws, w, q, xty, r, y, lam, mu, tol_n, check_every, max_epo
     K = anderson
     if K > 0:
         W = np.empty((m, K + 1))
-        for k in range(m):
-            W[k, 0] = w[ws[k]]
+        _store_iterate(W, 0, w, ws)
         dlt_acc = np.empty(m)
         q_acc = np.empty(m)
     nstored = 1
@@ -879,16 +892,11 @@ def enet_gram_solve(G, ws, w, q, xty, r, y, lam, mu, tol_n, check_every, max_epo
         for k in range(m):
             j = ws[k]
             h = G[k, k]
-            if h <= 0.0:
-                if w[j] != 0.0:         # an empty column: the penalty's minimizer, 0
-                    dec += lam[j] * abs(w[j]) + 0.5 * mu[j] * w[j] * w[j]
-                    w[j] = 0.0
-                continue
             wj = w[j]
-            znew = prox_scalar(wj - q[k] / h, 1.0 / h, lam[j], mu[j], -np.inf, np.inf)
+            znew, dk = _enet_coord_min(wj, q[k], h, lam[j], mu[j])
             dlt = znew - wj
             if dlt != 0.0:
-                dec += 0.5 * (h + mu[j]) * dlt * dlt
+                dec += dk
                 w[j] = znew
                 rr += dlt * (2.0 * q[k] + dlt * h)
                 yr -= dlt * xty[k]
@@ -896,8 +904,7 @@ def enet_gram_solve(G, ws, w, q, xty, r, y, lam, mu, tol_n, check_every, max_epo
                     q[a] += G[a, k] * dlt
                 work += m
         if K > 0 and dec > 0.0:
-            for k in range(m):
-                W[k, nstored] = w[ws[k]]
+            _store_iterate(W, nstored, w, ws)
             nstored += 1
             if nstored == K + 1:
                 if _anderson_point(W, K, dlt_acc):
@@ -925,8 +932,7 @@ def enet_gram_solve(G, ws, w, q, xty, r, y, lam, mu, tol_n, check_every, max_epo
                             q[k] = q_acc[k]
                         rr += dq
                         yr -= dy
-                for k in range(m):
-                    W[k, 0] = w[ws[k]]
+                _store_iterate(W, 0, w, ws)
                 nstored = 1
         if dec == 0.0 or ep == max_epochs - 1 or _check_due(ep, check_every, dec, dec_prev,
                                                               tol_n):
