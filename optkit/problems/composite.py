@@ -274,7 +274,22 @@ def _regression_data(X, y, name_x="X", name_y="y"):
     return X, y
 
 
-class Lasso(CompositeProblem):
+class _DataFitProblem(CompositeProblem):
+    """A linear model's data fit plus a penalty: the data as attributes."""
+
+    @property
+    def X(self):
+        """The data matrix (ndarray or CSR; a CSC input is converted on first access)."""
+        return self.smooth.X
+
+    @property
+    def y(self):
+        """The targets (least squares) or the labels in {-1, +1} (logistic)."""
+        smooth = self.smooth
+        return smooth.y if hasattr(smooth, "y") else smooth.b
+
+
+class Lasso(_DataFitProblem):
     r"""The Lasso with scikit-learn's scaling.
 
     .. math:: \min_w \frac{1}{2n}\|Xw - y\|_2^2 + \alpha \|w\|_1
@@ -312,22 +327,13 @@ class Lasso(CompositeProblem):
                          f"d={X.shape[1]}, alpha={_mean(alpha):g})")
         self.alpha = alpha
 
-    @property
-    def X(self):
-        """The design matrix (ndarray or CSR)."""
-        return self.smooth.X
-
-    @property
-    def y(self):
-        """The targets."""
-        return self.smooth.b
-
     def alpha_max(self) -> float:
         r""":math:`\|X^\top y\|_\infty / n`, the smallest alpha for which w = 0 is optimal."""
-        return float(np.max(np.abs(self.smooth.X.T @ self.smooth.b))) / self.smooth.n_samples
+        smooth = self.smooth           # X' as a view: no CSR copy of a CSC X
+        return float(np.max(np.abs(smooth._XT @ smooth.b))) / smooth.n_samples
 
 
-class ElasticNet(CompositeProblem):
+class ElasticNet(_DataFitProblem):
     r"""Elastic net with scikit-learn's scaling.
 
     .. math:: \min_w \frac{1}{2n}\|Xw - y\|_2^2 + \alpha\rho\|w\|_1
@@ -356,18 +362,9 @@ class ElasticNet(CompositeProblem):
         self.alpha = alpha
         self.l1_ratio = float(l1_ratio)
 
-    @property
-    def X(self):
-        """The design matrix (ndarray or CSR)."""
-        return self.smooth.X
-
-    @property
-    def y(self):
-        """The targets."""
-        return self.smooth.b
 
 
-class L1LogisticRegression(CompositeProblem):
+class L1LogisticRegression(_DataFitProblem):
     r"""L1-regularized binary logistic regression.
 
     .. math:: \min_w \frac1n \sum_{i=1}^n \log(1 + e^{-y_i\langle x_i, w\rangle})
@@ -396,12 +393,3 @@ class L1LogisticRegression(CompositeProblem):
                          f"d={X.shape[1]}, alpha={_mean(alpha):g})")
         self.alpha = alpha
 
-    @property
-    def X(self):
-        """The data matrix (ndarray or CSR)."""
-        return self.smooth.X
-
-    @property
-    def y(self):
-        """Labels in {-1, +1}."""
-        return self.smooth.y

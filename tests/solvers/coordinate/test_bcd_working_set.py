@@ -135,6 +135,7 @@ def test_problem_cache_reuses_layouts():
     # a CSC input is used as given: no copy, and no CSR conversion for a working-set solve
     assert prob.smooth.csc() is Xc
     r1 = optkit.minimize(prob, method="bcd", tol=1e-10, options=WS)
+    assert prob.alpha_max() == pytest.approx(np.max(np.abs(X.T @ y)) / X.shape[0], rel=1e-14)
     assert prob.smooth._csr is None
     cached = dict(prob.__dict__["_bcd_cache"])
     r2 = optkit.minimize(prob, method="bcd", tol=1e-10, options=WS)
