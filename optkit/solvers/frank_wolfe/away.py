@@ -93,15 +93,10 @@ class _ActiveSetFW(_FWBase):
             gamma_max = w[a] / (1.0 - w[a])
             slope = gap_away
             kind = "away"
-        L_prev = state.L / 2.0 if math.isfinite(state.L) else state.L
-        if opts.step == "short":
-            L_prev = opts.L
-        gamma, x_new, f_new, g_new, L, failure = self.rule(
-            x, f, g, d, slope, gamma_max, state.k, L_prev)
-        if failure is not None:
-            return dataclasses.replace(state, failure=failure)
-        if not math.isfinite(f_new):
-            return dataclasses.replace(state, x=x_new, fun=f_new)
+        out = self._line_step(state, x, f, g, d, slope, gamma_max)
+        if isinstance(out, State):
+            return out
+        gamma, x_new, f_new, g_new, L = out
         drop = False
         full = gamma >= gamma_max
         if kind == "fw":

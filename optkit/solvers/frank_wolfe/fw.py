@@ -48,6 +48,24 @@ class _FWBase(Solver):
         s = oracle.lmo(g)
         return x0, f, g, s
 
+    def _line_step(self, state, x, f, g, d, slope, gamma_max):
+        """Step from x along d with the configured step rule (last L halved as the
+        first trial, or the fixed L of the short step).
+
+        Returns ``(gamma, x_new, f_new, g_new, L)``, or a state to return at once:
+        the rule's failure, or a non-finite f for the driver's guard.
+        """
+        L_prev = state.L / 2.0 if math.isfinite(state.L) else state.L
+        if self.options.step == "short":
+            L_prev = self.options.L
+        gamma, x_new, f_new, g_new, L, failure = self.rule(
+            x, f, g, d, slope, gamma_max, state.k, L_prev)
+        if failure is not None:
+            return dataclasses.replace(state, failure=failure)
+        if not math.isfinite(f_new):
+            return dataclasses.replace(state, x=x_new, fun=f_new)
+        return gamma, x_new, f_new, g_new, L
+
     def certificate(self, state):
         return state.gap
 
@@ -119,15 +137,10 @@ class FrankWolfe(_FWBase):
         oracle = self.oracle
         x, f, g = state.x, state.fun, state.jac
         d = state.s - x
-        L_prev = state.L / 2.0 if math.isfinite(state.L) else state.L
-        if self.options.step == "short":
-            L_prev = self.options.L
-        gamma, x_new, f_new, g_new, L, failure = self.rule(
-            x, f, g, d, state.gap, 1.0, state.k, L_prev)
-        if failure is not None:
-            return dataclasses.replace(state, failure=failure)
-        if not math.isfinite(f_new):
-            return dataclasses.replace(state, x=x_new, fun=f_new)
+        out = self._line_step(state, x, f, g, d, state.gap, 1.0)
+        if isinstance(out, State):
+            return out
+        gamma, x_new, f_new, g_new, L = out
         if g_new is None:
             g_new = oracle.grad(x_new)
         s_new = oracle.lmo(g_new)

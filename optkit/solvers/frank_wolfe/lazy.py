@@ -134,15 +134,10 @@ class LazyFrankWolfe(_FWBase):
                              phi=state.phi / 2.0, gap=gap, gamma=0.0, L=state.L,
                              k=state.k + 1, lmo_called=True, positive=False)
         d = v - x
-        L_prev = state.L / 2.0 if math.isfinite(state.L) else state.L
-        if opts.step == "short":
-            L_prev = opts.L
-        gamma, x_new, f_new, g_new, L, failure = self.rule(
-            x, f, g, d, slope, 1.0, state.k, L_prev)
-        if failure is not None:
-            return dataclasses.replace(state, failure=failure)
-        if not math.isfinite(f_new):
-            return dataclasses.replace(state, x=x_new, fun=f_new)
+        out = self._line_step(state, x, f, g, d, slope, 1.0)
+        if isinstance(out, State):
+            return out
+        gamma, x_new, f_new, g_new, L = out
         if g_new is None:
             g_new = oracle.grad(x_new)
         return LazyState(x=x_new, fun=f_new, jac=g_new, gap_bound=f_new - dual, dual=dual,
