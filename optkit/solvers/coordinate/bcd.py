@@ -353,6 +353,20 @@ class BlockCoordinateDescent(CoordinateSolver):
             + 0.5 * (1.0 + const ** 2) * float(l2n @ ww)
         return max(gap, 0.0) / n
 
+    @staticmethod
+    def _support_history(x, k, prev, *, signs):
+        """(nnz of x, iteration at which its support last changed, steps since the
+        support and, with ``signs``, the signs last changed)."""
+        support = x != 0
+        nnz = int(support.sum())
+        if prev is None:
+            return nnz, 0, 0
+        same = np.array_equal(support, prev.x != 0)
+        active_at = prev.active_at if same else k
+        if signs and same and np.array_equal(np.sign(x), np.sign(prev.x)):
+            return nnz, active_at, prev.stable + 1
+        return nnz, active_at, 0
+
     def _finish(self, x, aux, *, pos, k, prev):
         m = self.model
         grad = m.grad(x, aux)
@@ -366,15 +380,7 @@ class BlockCoordinateDescent(CoordinateSolver):
             cert = pgm
         if m.kind == "glm":
             self.oracle.nwork += m.data.size if not m.dense else m.n * m.d
-        support = x != 0
-        nnz = int(support.sum())
-        if prev is None:
-            active_at, stable = 0, 0
-        else:
-            same = np.array_equal(support, prev.x != 0)
-            active_at = prev.active_at if same else k
-            stable = prev.stable + 1 if same and np.array_equal(np.sign(x), np.sign(prev.x)) \
-                else 0
+        nnz, active_at, stable = self._support_history(x, k, prev, signs=True)
         return BCDState(x=x, fun=fun, jac=None, aux=aux, pos=pos, k=k, cert=cert, nnz=nnz,
                         active_at=active_at, gap=gap, grad=grad, pgm=pgm, stable=stable)
 
@@ -384,12 +390,7 @@ class BlockCoordinateDescent(CoordinateSolver):
         gap, fun, work = m.dual_pass(x, r)
         self.oracle.nwork += work
         self.ws = m.next_ws(x, np.inf if prev is None else prev.gap, gap)
-        support = x != 0
-        nnz = int(support.sum())
-        if prev is None:
-            active_at = 0
-        else:
-            active_at = prev.active_at if np.array_equal(support, prev.x != 0) else k
+        nnz, active_at, _ = self._support_history(x, k, prev, signs=False)
         return BCDState(x=x, fun=fun, jac=None, aux=r, pos=0, k=k, cert=gap, nnz=nnz,
                         active_at=active_at, gap=gap, grad=None, pgm=np.nan)
 
