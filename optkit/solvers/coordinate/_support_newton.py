@@ -45,12 +45,6 @@ def _orthant_limit(xs, d, lo, hi):
     return t
 
 
-def _columns(model, S):
-    if model.dense:
-        return model.Xd[:, S]
-    return model.Xc[:, S]
-
-
 def support_newton_step(model, x, aux, grad):
     """One orthant-wise Newton step on the support of ``x``.
 
@@ -70,7 +64,7 @@ def support_newton_step(model, x, aux, grad):
         H = model.Q[np.ix_(S, S)] + np.diag(l2)
         work = S.size * S.size
     else:
-        XS = _columns(model, S)
+        XS = model.X[:, S]
         if model.loss == 0:
             D = None
         else:
@@ -97,7 +91,7 @@ def support_newton_step(model, x, aux, grad):
     t = _orthant_limit(xs, d, model.lo[S], model.hi[S])
     F0 = model.fun(x, aux)
     if model.kind == "glm":
-        dz = np.asarray(_columns(model, S) @ d).ravel()
+        dz = np.asarray(XS @ d).ravel()
     for _ in range(30):
         x_new = x.copy()
         x_new[S] = xs + t * d
