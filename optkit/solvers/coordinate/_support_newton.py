@@ -18,8 +18,8 @@ with option ``support_newton``.
 from __future__ import annotations
 
 import numpy as np
-import scipy.sparse as sp
 
+from ...kernels import coordinate as K
 from . import _models as M
 
 
@@ -64,21 +64,9 @@ def support_newton_step(model, x, aux, grad):
         H = model.Q[np.ix_(S, S)] + np.diag(l2)
         work = S.size * S.size
     else:
-        XS = model.X[:, S]
-        if model.loss == 0:
-            D = None
-        else:
-            m = model.y * aux
-            s = 1.0 / (1.0 + np.exp(-np.abs(m)))     # sigma(|m|)
-            D = s * (1.0 - s)
-        if sp.issparse(XS):
-            XSd = XS.multiply(D[:, None]).tocsc() if D is not None else XS
-            H = np.asarray((XS.T @ XSd).toarray()) * model.inv_n
-            work = int(XS.nnz) * S.size
-        else:
-            XSd = XS * D[:, None] if D is not None else XS
-            H = (XS.T @ XSd) * model.inv_n
-            work = model.n * S.size * S.size
+        H = np.empty((S.size, S.size))
+        work = K._glm_block_hessian(S, *model._args(), aux, model.y, model.loss,
+                                    model.inv_n, np.zeros(model.n), H)
         H = H + np.diag(l2)
     H[np.diag_indices_from(H)] += 1e-12 * np.abs(np.diag(H)).max()
     try:
@@ -91,7 +79,8 @@ def support_newton_step(model, x, aux, grad):
     t = _orthant_limit(xs, d, model.lo[S], model.hi[S])
     F0 = model.fun(x, aux)
     if model.kind == "glm":
-        dz = np.asarray(XS @ d).ravel()
+        dz = np.zeros(model.n)
+        work += K.cols_axpy(S, d, *model._args(), dz)
     for _ in range(30):
         x_new = x.copy()
         x_new[S] = xs + t * d
