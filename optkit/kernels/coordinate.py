@@ -30,11 +30,11 @@ import math
 import numpy as np
 from numba import njit
 
-__all__ = ["prox_scalar", "min_norm_subgrad", "glm_cd", "glm_grad", "glm_block_cd",
-           "quad_bcd", "gsq_greedy_block", "tree_solve", "enet_dual_pass", "enet_ws_solve",
-           "enet_gram_solve",
-           "sparse_gram_cols", "cols_axpy", "csc_colsq", "enet_zero_screened", "enet_ws_stats",
-           "csc_colsq_dots", "glm_block_lipschitz", "glm_bcd_fixed"]
+__all__ = ["prox_scalar", "min_norm_subgrad", "coord_scores", "glm_cd", "glm_grad",
+           "glm_block_cd", "quad_bcd", "gsq_greedy_block", "tree_solve", "enet_dual_pass",
+           "enet_ws_solve", "enet_gram_solve", "sparse_gram_cols", "cols_axpy", "csc_colsq",
+           "enet_zero_screened", "enet_ws_stats", "csc_colsq_dots", "glm_block_lipschitz",
+           "glm_bcd_fixed"]
 
 
 @njit(cache=True, inline="always")
@@ -99,6 +99,15 @@ def _coord_score(rule, g, x, L, l1, l2, lo, hi):
         return d * d
     # GS-q: twice the decrease of the proximal quadratic model
     return -2.0 * (g * d + 0.5 * L * d * d + _pen_diff(z, x, l1, l2))
+
+
+@njit(cache=True)
+def coord_scores(rule, g, x, L, l1, l2, lo, hi):
+    """Greedy score of every coordinate (:func:`_coord_score`, curvature ``L[i]``)."""
+    out = np.empty(x.shape[0])
+    for i in range(x.shape[0]):
+        out[i] = _coord_score(rule, g[i], x[i], L[i], l1[i], l2[i], lo[i], hi[i])
+    return out
 
 
 # ---------------------------------------------------------------------------
@@ -1103,7 +1112,6 @@ def glm_bcd_fixed(Xd, data, indices, indptr, dense, y, z, w, bptr, bidx, Lb, Lc,
     then Armijo backtracking on F (one full step for least squares). ``z``
     (residual or margins) and ``w`` are updated in place; returns the work.
     """
-    d = w.shape[0]
     n = z.shape[0]
     nb = bptr.shape[0] - 1
     mmax = 0

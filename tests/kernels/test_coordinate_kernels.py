@@ -433,3 +433,25 @@ def test_csc_kernels_with_empty_columns():
     K.cols_axpy(cols, delta, np.zeros((1, 1), order="F"), Xc.data, Xc.indices, Xc.indptr,
                 False, r)
     np.testing.assert_allclose(r, r0 + Xd[:, cols] @ delta, rtol=1e-14, atol=1e-14)
+
+
+@pytest.mark.parametrize("rule", [1, 2, 3])
+def test_coord_scores_match_numpy(rule):
+    rng = np.random.default_rng(7)
+    d = 40
+    g, x = rng.standard_normal(d), np.where(rng.random(d) < 0.5, rng.standard_normal(d), 0.0)
+    L, l1, l2 = rng.uniform(0.5, 2, d), rng.uniform(0, 0.5, d), rng.uniform(0, 0.2, d)
+    lo, hi = np.full(d, -np.inf), np.where(rng.random(d) < 0.3, 0.4, np.inf)
+    x = np.minimum(x, hi)
+    out = K.coord_scores(rule, g, x, L, l1, l2, lo, hi)
+    if rule == 1:           # squared minimal-norm subgradient
+        ref = np.array([K.min_norm_subgrad(g[i], x[i], l1[i], l2[i], lo[i], hi[i]) ** 2
+                        for i in range(d)])
+    else:
+        v = x - g / L
+        z = np.clip(np.sign(v) * np.maximum(np.abs(v) - l1 / L, 0) / (1 + l2 / L), lo, hi)
+        dd = z - x
+        ref = dd * dd if rule == 2 else -2.0 * (
+            g * dd + 0.5 * L * dd * dd + l1 * (np.abs(z) - np.abs(x))
+            + 0.5 * l2 * (z - x) * (z + x))
+    np.testing.assert_allclose(out, ref, rtol=1e-12, atol=1e-15)

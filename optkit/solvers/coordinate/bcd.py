@@ -10,6 +10,7 @@ from ..._core.options import Options, option
 from ..._core.oracle import CountedSmoothOracle
 from ..._core.registry import register
 from ..._core.solver import Solver, State
+from ...kernels import coordinate as K
 from . import _models as M
 from . import _support_newton as SN
 
@@ -482,23 +483,7 @@ class BlockCoordinateDescent(CoordinateSolver):
 
     def _scores(self, x, grad):
         m = self.model
-        code = self.rule_code
-        if code == 1:
-            t = grad + m.l2 * x
-            a = np.where(x > 0, t + m.l1, np.where(x < 0, t - m.l1, t - m.l1))
-            b = np.where(x > 0, t + m.l1, np.where(x < 0, t - m.l1, t + m.l1))
-            a = np.where(x <= m.lo, -np.inf, a)
-            b = np.where(x >= m.hi, np.inf, b)
-            s = np.where(a > 0, a, np.where(b < 0, b, 0.0))
-            return s * s
-        v = x - grad / m.Lc
-        z = np.clip(np.sign(v) * np.maximum(np.abs(v) - m.l1 / m.Lc, 0) / (1 + m.l2 / m.Lc),
-                    m.lo, m.hi)
-        d = z - x
-        if code == 2:
-            return d * d
-        return -2.0 * (grad * d + 0.5 * m.Lc * d * d + m.l1 * (np.abs(z) - np.abs(x))
-                       + 0.5 * m.l2 * (z - x) * (z + x))
+        return K.coord_scores(self.rule_code, grad, x, m.Lc, m.l1, m.l2, m.lo, m.hi)
 
     def certificate(self, state):
         return state.cert
