@@ -46,12 +46,14 @@ class CoordinateSolver(Solver):
     def make_oracle(self, problem, dim):
         return CoordinateOracle(problem, dim)
 
-    @staticmethod
-    def feasible_start(problem, x0):
-        """``x0``, clipped into the penalty's box when the penalty is infinite there."""
+    def start(self, oracle, x0):
+        """Keep the oracle; return the composite problem and ``x0`` clipped into the
+        penalty's box when the penalty is infinite there (the shared start of ``init``)."""
+        self.oracle = oracle
+        problem = oracle.composite
         if problem.penalty.has_box and problem.penalty.value(x0) == np.inf:
-            return np.clip(x0, problem.penalty.lower, problem.penalty.upper)
-        return x0
+            x0 = np.clip(x0, problem.penalty.lower, problem.penalty.upper)
+        return problem, x0
 
 
 @dataclasses.dataclass(frozen=True)
@@ -278,10 +280,8 @@ class BlockCoordinateDescent(CoordinateSolver):
 
     # -- setup -----------------------------------------------------------------
     def init(self, oracle, x0):
-        self.oracle = oracle
         opts = self.options
-        problem = oracle.composite
-        x0 = self.feasible_start(problem, x0)
+        problem, x0 = self.start(oracle, x0)
         self.model = model = M.build_model(problem, oracle, x0, opts)
         if opts.rule in ("random", "lipschitz-sampling"):
             self.rng = np.random.default_rng(opts.seed)

@@ -331,10 +331,8 @@ class CyclicVRBCD(CoordinateSolver):
     reference = "Cai, Song, Wright & Diakonikolas, ICML 2023"
 
     def init(self, oracle, x0):
-        self.oracle = oracle
         opts = self.options
-        problem = oracle.composite
-        x0 = self.feasible_start(problem, x0)
+        problem, x0 = self.start(oracle, x0)
         self.acc = acc = BlockAccess(problem, oracle, x0, lipschitz=opts.lipschitz)
         d = x0.size
         self.blocks = fixed_blocks(opts.block_size, d)
