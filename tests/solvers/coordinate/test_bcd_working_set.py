@@ -187,3 +187,15 @@ def test_unreachable_tol_stops_with_a_clear_failure():
     res = optkit.minimize(Lasso(X, y, 0.01), method="bcd", tol=1e-17, options=WS)
     assert res.status == 5 and "rounding floor" in res.message
     assert res.nit < 100 and np.isfinite(res.gap) and res.gap < 1e-6
+
+
+def test_anderson_option_and_csc_access_bad_input():
+    X, y = _data("dense")
+    with pytest.raises(ValueError, match="anderson"):
+        optkit.minimize(Lasso(X, y, 0.1), method="bcd", options=dict(WS, anderson=-1))
+    with pytest.raises(ValueError, match="csc"):
+        LeastSquares(X, y).csc()
+    # anderson=0 (plain cyclic CD in the inner solves) reaches the same solution
+    a = optkit.minimize(Lasso(X, y, 0.1), method="bcd", tol=1e-12, options=dict(WS, anderson=0))
+    b = optkit.minimize(Lasso(X, y, 0.1), method="bcd", tol=1e-12, options=WS)
+    np.testing.assert_allclose(a.x, b.x, atol=1e-8)
