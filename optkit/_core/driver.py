@@ -15,6 +15,7 @@ import time
 
 import numpy as np
 
+from . import iterate
 from .options import DriverOptions
 from .result import STATUS_MESSAGES, OptimizeResult, Status, Trace
 from .solver import Solver, State
@@ -49,8 +50,7 @@ def _is_finite_state(state: State, cert: float) -> str | None:
         return named
     if not math.isfinite(state.fun):
         return f"f = {state.fun}"
-    # a finite sum is the cheap common case; an overflowing sum is checked entrywise
-    if not math.isfinite(float(np.sum(state.x))) and not np.all(np.isfinite(state.x)):
+    if not iterate.all_finite(state.x):
         return "x has non-finite entries"
     if not math.isfinite(cert):
         jac = getattr(state, "jac", None)
@@ -99,7 +99,7 @@ def run(solver: Solver, problem, x0: np.ndarray, *, tol: float,
         A solver instance carrying its validated options.
     problem : Problem
         The problem (already checked against the solver's family/needs).
-    x0 : ndarray
+    x0 : ndarray or structured iterate
         Starting point (validated, owned by the driver: never the user's array).
     tol : float
         Stop when ``solver.certificate(state) <= tol``.
@@ -116,7 +116,7 @@ def run(solver: Solver, problem, x0: np.ndarray, *, tol: float,
     every = driver_options.record_every
     call, wants_result = wrap_callback(callback)
 
-    oracle = solver.make_oracle(problem, x0.size)
+    oracle = solver.make_oracle(problem, iterate.size(x0))
     extras = solver.trace_fields
     trace = Trace(_COMMON_COLUMNS + oracle.count_names + extras, record_every=every)
     recording = driver_options.trace
@@ -138,9 +138,12 @@ def run(solver: Solver, problem, x0: np.ndarray, *, tol: float,
             rows.append((nit, elapsed, st.fun, cert, *counts(), *get_extras(st)))
 
     progress = _Progress(solver.name, maxiter) if driver_options.progress else None
+    # budgets: methods that advance one iteration per step skip the call
+    blocked = type(solver).block_size is not Solver.block_size
+    stall_window = solver.stall_window()
+    stalls = 0
     start = time.perf_counter()
-    solver.stop_tol = tol
-    state = solver.init(oracle, x0)
+    state = solver.init(oracle, x0, tol)
     cert = solver.certificate(state)
     nit = 0
     elapsed = time.perf_counter() - start
@@ -169,8 +172,12 @@ def run(solver: Solver, problem, x0: np.ndarray, *, tol: float,
                 status = Status.MAXTIME
                 break
             previous, previous_cert = state, cert
-            solver.max_advance = maxiter - nit
-            state = solver.step(state)
+            budget = min(solver.block_size(state), maxiter - nit) if blocked else 1
+            state = solver.step(state, budget)
+            if not 1 <= state.advanced <= budget:
+                raise RuntimeError(
+                    f"{solver.name}: step advanced {state.advanced} iterations with a "
+                    f"budget of {budget} (a bug in the method).")
             nit += state.advanced
             cert = solver.certificate(state)
             elapsed = time.perf_counter() - start
@@ -187,6 +194,17 @@ def run(solver: Solver, problem, x0: np.ndarray, *, tol: float,
                 nit -= state.advanced
                 state, cert = previous, previous_cert
                 break
+            if stall_window is not None:
+                stalls = stalls + 1 if (cert >= previous_cert
+                                        and state.fun >= previous.fun) else 0
+                if stalls >= stall_window:
+                    status = Status.FAILURE
+                    detail = (f" At iteration {nit}: neither F nor the certificate has "
+                              f"decreased for {stall_window} iterations: the certificate is "
+                              f"at its rounding floor ({previous_cert:.2e}); use a larger tol")
+                    nit -= state.advanced
+                    state, cert = previous, previous_cert
+                    break
             if recording and nit % every == 0:
                 record(nit, elapsed, state, cert)
                 last_recorded = nit
@@ -197,7 +215,7 @@ def run(solver: Solver, problem, x0: np.ndarray, *, tol: float,
                     if wants_result:
                         call(intermediate_result=_intermediate(state, nit, cert, oracle))
                     else:
-                        call(np.copy(state.x))
+                        call(np.copy(iterate.flat(state.x)))
                 except StopIteration:
                     status = Status.CALLBACK
                     break
@@ -213,7 +231,7 @@ def run(solver: Solver, problem, x0: np.ndarray, *, tol: float,
         record(nit, elapsed, state, cert)
 
     result = OptimizeResult(
-        x=state.x, fun=state.fun, jac=state.jac,
+        **iterate.result_fields(state.x), fun=state.fun, jac=state.jac,
         success=status == Status.CONVERGED, status=int(status),
         message=STATUS_MESSAGES[status] + detail,
         nit=nit, time=elapsed, method=solver.name, certificate=cert,
@@ -224,6 +242,6 @@ def run(solver: Solver, problem, x0: np.ndarray, *, tol: float,
 
 
 def _intermediate(state: State, nit: int, cert: float, oracle) -> OptimizeResult:
-    return OptimizeResult(x=np.copy(state.x), fun=state.fun, nit=nit,
+    return OptimizeResult(**iterate.result_fields(iterate.copy(state.x)), fun=state.fun, nit=nit,
                           certificate=cert, jac=state.jac,
                           **dict(zip(oracle.count_names, oracle.counts())))

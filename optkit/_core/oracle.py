@@ -1,22 +1,73 @@
-"""Counted oracles: the single place where problem oracles are called.
+"""Counted oracles: the single place where problem oracles and kernels are called.
 
-Solvers never call a problem directly and never touch a counter: they call
-the counted oracle, which counts every call of the problem's oracles, caches
-the last point so that ``fun`` and ``grad`` at the same ``x`` are not
-recomputed, checks shapes, and computes finite-difference gradients (each
-function evaluation counted in ``nfev``) when the problem has no gradient.
+Solvers never call a problem (or a compiled kernel that reads the problem's
+data) directly and never touch a counter: they call the family's counted
+oracle. Every oracle derives from :class:`Oracle`, which holds the counters
+declared as data (``count_names``) and derives ``counts()`` from them, so the
+driver can record and report any family's counts without knowing them.
+
+:class:`CountedSmoothOracle` is the oracle of smooth problems: it counts every
+call of the problem's oracles, caches the last point so that ``fun`` and
+``grad`` at the same ``x`` are not recomputed, checks shapes, and computes
+finite-difference gradients (each function evaluation counted in ``nfev``)
+when the problem has no gradient.
 """
 
 from __future__ import annotations
 
+import operator
+from typing import ClassVar
+
 import numpy as np
 
-__all__ = ["CountedSmoothOracle"]
+__all__ = ["Oracle", "CountedSmoothOracle"]
 
 _EPS = np.finfo(float).eps
 
 
-class CountedSmoothOracle:
+class Oracle:
+    """Base of every family oracle: counters declared once, as data.
+
+    A subclass lists its counters in ``count_names`` (the smooth four
+    ``nfev, njev, nhev, nhvp`` first, by convention, then family counts such
+    as ``nlmo`` or ``nsweep``). ``Oracle.__init__`` sets each to 0 and
+    :meth:`counts` returns them in that order; the driver turns every count
+    into a result field and a trace column. Only the oracle's own methods
+    increment its counters.
+    """
+
+    count_names: ClassVar[tuple[str, ...]] = ()
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        names = cls.count_names
+        if len(set(names)) != len(names):
+            raise TypeError(f"{cls.__name__}.count_names repeats a name: {names}.")
+        if len(names) == 1:
+            getter = operator.attrgetter(names[0])
+            cls._get_counts = staticmethod(lambda self: (getter(self),))
+        elif names:
+            cls._get_counts = staticmethod(operator.attrgetter(*names))
+        else:
+            cls._get_counts = staticmethod(lambda self: ())
+
+    def __init__(self):
+        cls = type(self)
+        for name in self.count_names:
+            # a count may be a property derived from a part the oracle owns
+            if not isinstance(getattr(cls, name, None), property):
+                setattr(self, name, 0)
+
+    def counts(self) -> tuple[int, ...]:
+        """The counters, in the order of ``count_names``."""
+        return self._get_counts(self)
+
+    def count_dict(self) -> dict[str, int]:
+        """``{name: count}`` for every declared counter."""
+        return dict(zip(self.count_names, self.counts()))
+
+
+class CountedSmoothOracle(Oracle):
     """Counting, caching front of a :class:`~optkit.problems.SmoothProblem`.
 
     Parameters
@@ -44,9 +95,9 @@ class CountedSmoothOracle:
     count_names = ("nfev", "njev", "nhev", "nhvp")
 
     def __init__(self, problem, dim: int):
+        super().__init__()
         self.problem = problem
         self.dim = int(dim)
-        self.nfev = self.njev = self.nhev = self.nhvp = 0
         self._x = None          # point of the cached value / gradient
         self._f = None
         self._g = None
@@ -58,10 +109,6 @@ class CountedSmoothOracle:
         self._fd = None if problem.provides("grad") else (problem.finite_difference or "2-point")
 
     # -- bookkeeping --------------------------------------------------------
-    def counts(self) -> tuple[int, int, int, int]:
-        """``(nfev, njev, nhev, nhvp)``."""
-        return self.nfev, self.njev, self.nhev, self.nhvp
-
     @staticmethod
     def _same_point(x, cached) -> bool:
         # cheaper than np.array_equal, which dominates on tiny problems

@@ -13,7 +13,7 @@ from typing import ClassVar
 import numpy as np
 
 from .options import Options
-from .oracle import CountedSmoothOracle
+from .oracle import CountedSmoothOracle, Oracle  # noqa: F401  (Oracle: re-exported)
 
 __all__ = ["State", "Solver"]
 
@@ -28,15 +28,17 @@ class State:
 
     Attributes
     ----------
-    x : ndarray
-        Current iterate.
+    x : ndarray or NamedTuple of ndarrays
+        Current iterate: one flat array, or a structured iterate such as
+        ``(x, y)`` or ``(U, V)`` (see :mod:`optkit._core.iterate`).
     fun : float
         f(x).
     jac : ndarray or None
         Gradient at x when known.
     advanced : int
-        Iterations covered by the last ``step`` (1, except for compiled
-        kernels that run a block of cheap iterations per call).
+        Iterations covered by the last ``step``: 1, or up to the ``budget``
+        the driver gave (compiled kernels that run a block of cheap
+        iterations per call).
     failure : str or None
         Set by ``step`` when the method cannot go on (line search failed,
         infeasible subproblem...): the driver stops with status 5 and this
@@ -49,7 +51,7 @@ class State:
         returns the previous state, as for a non-finite f.
     """
 
-    x: np.ndarray
+    x: object
     fun: float
     jac: np.ndarray | None = None
     advanced: int = 1
@@ -98,15 +100,6 @@ class Solver:
     summary: ClassVar[str] = ""
     reference: ClassVar[str] = ""
 
-    #: Set by the driver before each ``step``: iterations left before maxiter.
-    #: Solvers whose ``step`` runs a block of iterations (compiled sweeps) must
-    #: not advance more than this, so that ``maxiter`` is exact.
-    max_advance: int | None = None
-
-    #: Set by the driver before ``init``: the tolerance it stops at. Solvers may
-    #: use it to size inner tolerances (never to stop: stopping is the driver's).
-    stop_tol: float | None = None
-
     def __init__(self, options: Options | None = None):
         self.options = self.Options() if options is None else options
         self.oracle = None
@@ -122,26 +115,53 @@ class Solver:
         return cls.requires
 
     def make_oracle(self, problem, dim: int):
-        """The counted oracle this method talks to.
+        """The counted oracle this method talks to (an :class:`Oracle`).
 
-        Family oracles expose ``count_names`` (starting with ``nfev, njev,
-        nhev, nhvp``, then family counts such as ``nlmo`` or ``nmatvec``) and
-        ``counts()``; every count becomes a trace column and a result field.
+        Family oracles declare ``count_names`` (starting with ``nfev, njev,
+        nhev, nhvp``, then family counts such as ``nlmo`` or ``nmatvec``);
+        every count becomes a trace column and a result field.
         """
         return CountedSmoothOracle(problem, dim)
 
-    def init(self, oracle, x0: np.ndarray) -> State:
-        """Build the initial state (oracle calls at x0 are counted)."""
+    def init(self, oracle, x0, tol: float) -> State:
+        """Build the initial state (oracle calls at x0 are counted).
+
+        ``tol`` is the tolerance the driver stops at: a method may size inner
+        tolerances from it (and keep it in its state), never stop on it.
+        """
         raise NotImplementedError
 
-    def step(self, state: State) -> State:
-        """One iteration: return the next state."""
+    def block_size(self, state: State) -> int:
+        """Iterations the method would like to advance in the next ``step``.
+
+        1 for most methods. Methods whose ``step`` runs a compiled block of
+        cheap iterations (Sinkhorn sweeps, coordinate epochs) return the block
+        they want; the driver passes ``budget = min(block_size, iterations
+        left)``, so that ``maxiter`` is exact.
+        """
+        return 1
+
+    def step(self, state: State, budget: int) -> State:
+        """Advance from ``state`` by ``1 <= state.advanced <= budget``
+        iterations and return the new state (never mutate the old one, nor
+        ``self``: all run state lives in the State)."""
         raise NotImplementedError
+
+    def stall_window(self) -> int | None:
+        """A declared stop rule: after this many steps in a row in which
+        neither ``fun`` nor the certificate decreased, the driver stops with
+        status 5 (the certificate is at its rounding floor) and returns the
+        state before the last step. None (the default): no such rule."""
+        return None
 
     def certificate(self, state: State) -> float:
         """Optimality evidence of ``state``: the driver stops when it is <= tol."""
         raise NotImplementedError
 
     def result_fields(self, state: State) -> dict:
-        """Extra fields for the OptimizeResult (e.g. the final L estimate)."""
+        """Extra fields for the OptimizeResult (e.g. the final L estimate).
+
+        Computed from ``state`` (and the oracle) only: after a rollback the
+        driver passes the previous state, and the fields must be those of a
+        run stopped there."""
         return {}

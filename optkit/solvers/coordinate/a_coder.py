@@ -174,7 +174,7 @@ class ACODER(CoordinateSolver):
     summary = "Accelerated cyclic coordinate dual averaging with extrapolation"
     reference = "Lin, Song & Diakonikolas, ICML 2023"
 
-    def init(self, oracle, x0):
+    def init(self, oracle, x0, tol):
         opts = self.options
         problem, x0 = self.start(oracle, x0)
         self.acc = acc = BlockAccess(problem, oracle, x0, lipschitz=opts.lipschitz)
@@ -323,11 +323,12 @@ class ACODER(CoordinateSolver):
             return F > Fprev
         return float(G @ dy) > 0.0 or cert <= self.options.restart_ratio * cert0
 
-    def step(self, state):
+    def block_size(self, state):
+        return self.per_step
+
+    def step(self, state, budget):
         acc = self.acc
-        n = self.per_step
-        if self.max_advance is not None:
-            n = min(n, self.max_advance)
+        n = budget
 
         def cp(a):
             return None if a is None else a.copy()

@@ -26,10 +26,6 @@ class CoordinateOracle(CountedSmoothOracle):
     def __init__(self, problem, dim):
         super().__init__(problem.smooth, dim)
         self.composite = problem
-        self.nwork = 0
-
-    def counts(self):
-        return (self.nfev, self.njev, self.nhev, self.nhvp, self.nwork)
 
 
 class CoordinateSolver(Solver):
@@ -172,7 +168,6 @@ class BCDState(State):
     pgm: float = np.nan         # prox-gradient mapping norm (inner tolerances)
     stable: int = 0             # driver steps since the support or signs last changed
     newton_last: bool = False   # the last step was a support Newton step
-    stalls: int = 0             # working set: iterations in a row without a gap decrease
 
 
 @register
@@ -279,14 +274,15 @@ class BlockCoordinateDescent(CoordinateSolver):
     reference = "Nutini, Laradji & Schmidt, JMLR 2022"
 
     # -- setup -----------------------------------------------------------------
-    def init(self, oracle, x0):
+    def init(self, oracle, x0, tol):
         opts = self.options
         problem, x0 = self.start(oracle, x0)
+        self.stop_tol = tol
         self.model = model = M.build_model(problem, oracle, x0, opts)
         if opts.rule in ("random", "lipschitz-sampling"):
             self.rng = np.random.default_rng(opts.seed)
         if opts.working_set:
-            self.nblocks = 1
+            self.nblocks = self.per_step = 1
             x = x0.copy()
             r = model.init_aux(x)
             return self._finish_ws(x, r, k=0, prev=None)
@@ -407,7 +403,10 @@ class BlockCoordinateDescent(CoordinateSolver):
             return self.rng.choice(nb, size=n, p=self.probs).astype(np.int64), pos
         return np.zeros(1, dtype=np.int64), pos
 
-    def step(self, state):
+    def block_size(self, state):
+        return self.per_step
+
+    def step(self, state, budget):
         opts = self.options
         m = self.model
         if opts.working_set:
@@ -416,12 +415,6 @@ class BlockCoordinateDescent(CoordinateSolver):
             self.oracle.nwork += m.solve_ws(x, r, self.ws, state.gap, self.stop_tol)
             new = self._finish_ws(x, r, k=state.k + 1, prev=state)
             new.advanced = 1
-            stalled = new.gap >= state.gap and new.fun >= state.fun
-            new.stalls = state.stalls + 1 if stalled else 0
-            if new.stalls >= 10:
-                new.failure = (f"neither F nor the certificate has decreased for 10 "
-                               f"iterations: the certificate is at its rounding floor "
-                               f"({state.gap:.2e}); use a larger tol")
             return new
         if self.newton_after is not None and not state.newton_last \
                 and state.stable >= self.newton_after:
@@ -433,9 +426,7 @@ class BlockCoordinateDescent(CoordinateSolver):
                 new.newton_last = True
                 new.advanced = 1
                 return new
-        n = self.per_step
-        if self.max_advance is not None:
-            n = min(n, self.max_advance)
+        n = budget
         x = state.x.copy()
         aux = None if state.aux is None else state.aux.copy()
         order, pos = self._order(n, state.pos)
@@ -487,6 +478,11 @@ class BlockCoordinateDescent(CoordinateSolver):
 
     def certificate(self, state):
         return state.cert
+
+    def stall_window(self):
+        # working sets: the gap of a stopped inner solver stops decreasing at its
+        # rounding floor; without this rule a tol below it would run to maxiter
+        return 10 if self.options.working_set else None
 
     def result_fields(self, state):
         out = {"nnz": state.nnz, "active_set_identified_at": state.active_at}

@@ -330,7 +330,7 @@ class CyclicVRBCD(CoordinateSolver):
     summary = "Cyclic proximal BCD with a SPIDER/SARAH variance-reduced estimator"
     reference = "Cai, Song, Wright & Diakonikolas, ICML 2023"
 
-    def init(self, oracle, x0):
+    def init(self, oracle, x0, tol):
         opts = self.options
         problem, x0 = self.start(oracle, x0)
         self.acc = acc = BlockAccess(problem, oracle, x0, lipschitz=opts.lipschitz)
@@ -383,10 +383,11 @@ class CyclicVRBCD(CoordinateSolver):
         acc.work += 2 * (XB.nnz if sp.issparse(XB) else XB.size)
         return rows, zc, zp
 
-    def step(self, state):
-        n = self.per_step
-        if self.max_advance is not None:
-            n = min(n, self.max_advance)
+    def block_size(self, state):
+        return self.per_step
+
+    def step(self, state, budget):
+        n = budget
         if self.acc.kargs is None:
             return self._step_python(state, n)
         return self._step_kernel(state, n)

@@ -62,11 +62,6 @@ class FractionalOracle(CountedSmoothOracle):
     def __init__(self, problem, dim):
         super().__init__(problem.numerator, dim)
         self.fractional = problem
-        self.nsub = 0
-        self.nwork = 0
-
-    def counts(self):
-        return (self.nfev, self.njev, self.nhev, self.nhvp, self.nsub, self.nwork)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -179,7 +174,7 @@ class FractionalCD(Solver):
         return FractionalOracle(problem, dim)
 
     # -- setup -----------------------------------------------------------------
-    def init(self, oracle, x0):
+    def init(self, oracle, x0, tol):
         self.oracle = oracle
         problem = oracle.fractional
         d = x0.size
@@ -242,10 +237,11 @@ class FractionalCD(Solver):
             return (pos + np.arange(n, dtype=np.int64)) % d, (pos + n) % d
         return self.rng.integers(0, d, size=n).astype(np.int64), pos
 
-    def step(self, state):
-        n = self.per_step
-        if self.max_advance is not None:
-            n = min(n, self.max_advance)
+    def block_size(self, state):
+        return self.per_step
+
+    def step(self, state, budget):
+        n = budget
         d = state.x.size
         x = state.x.copy()
         order, pos = self._order(n, state.pos, d)

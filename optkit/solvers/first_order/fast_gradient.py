@@ -129,7 +129,7 @@ class FastGradientMethod(Solver):
         polynomial one."""
         return IDENTITY
 
-    def init(self, oracle, x0):
+    def init(self, oracle, x0, tol):
         self.oracle = oracle
         self.metric = self.make_metric(oracle, x0)
         f, g = oracle.fun_and_grad(x0)
@@ -137,7 +137,7 @@ class FastGradientMethod(Solver):
         return FastGradientState(x=x0, fun=f, jac=g, v=x0, A=0.0, L=L, L_next=L,
                                  grad_norm=float(np.linalg.norm(g)))
 
-    def step(self, state):
+    def step(self, state, budget):
         oracle, opts, metric = self.oracle, self.options, self.metric
         x, v, A, mu = state.x, state.v, state.A, opts.mu
         L = state.L_next

@@ -91,7 +91,7 @@ class GradientMethod(Solver):
         plugs in a polynomial one."""
         return IDENTITY
 
-    def init(self, oracle, x0):
+    def init(self, oracle, x0, tol):
         self.oracle = oracle
         self.metric = self.make_metric(oracle, x0)
         f, g = oracle.fun_and_grad(x0)
@@ -99,7 +99,7 @@ class GradientMethod(Solver):
         return GradientState(x=x0, fun=f, jac=g, grad_norm=float(np.linalg.norm(g)),
                              L=L, L_next=L)
 
-    def step(self, state):
+    def step(self, state, budget):
         oracle, opts, metric = self.oracle, self.options, self.metric
         x, f, g = state.x, state.fun, state.jac
         w = metric.direction(g)             # G^{-1} g (g itself for GM)

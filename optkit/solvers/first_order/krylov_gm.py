@@ -105,7 +105,7 @@ class KrylovGradientMethod(_Preconditioned, Solver):
     summary = "Gradient method with the best Krylov-subspace polynomial preconditioner"
     reference = "Doikov & Rodomanov, ICML 2023 (arXiv:2301.13194)"
 
-    def init(self, oracle, x0):
+    def init(self, oracle, x0, tol):
         self.oracle = oracle
         self.B = curvature_operator(oracle.problem, x0.size, self.options.matrix, oracle, x0)
         oracle.curvature = self.B
@@ -114,7 +114,7 @@ class KrylovGradientMethod(_Preconditioned, Solver):
         return KrylovGradientState(x=x0, fun=f, jac=g, grad_norm=float(np.linalg.norm(g)),
                                    L=L, L_next=L)
 
-    def step(self, state):
+    def step(self, state, budget):
         oracle, opts = self.oracle, self.options
         x, f, g = state.x, state.fun, state.jac
         V, T, _ = lanczos(self.B.matvec, g, opts.tau, reorthogonalize=opts.reorthogonalize)

@@ -683,6 +683,3 @@ class PreconditionedOracle(CountedSmoothOracle):
     @property
     def nmatvec(self) -> int:
         return 0 if self.curvature is None else self.curvature.nmatvec
-
-    def counts(self):
-        return (*super().counts(), self.nmatvec)

@@ -33,10 +33,6 @@ class LMOOracle(CountedSmoothOracle):
     def __init__(self, problem, dim: int):
         super().__init__(problem, dim)
         self.set = problem.set
-        self.nlmo = 0
-
-    def counts(self):
-        return self.nfev, self.njev, self.nhev, self.nhvp, self.nlmo
 
     def _check_grad(self, g):
         if sp.issparse(g):

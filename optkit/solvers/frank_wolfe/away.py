@@ -50,7 +50,7 @@ class _ActiveSetFW(_FWBase):
     pairwise = False
     trace_fields = ("gamma", "L", "n_active")
 
-    def init(self, oracle, x0):
+    def init(self, oracle, x0, tol):
         x0, f, g, s = self._start(oracle, x0)
         cset = oracle.set
         self.active = ActiveSet(x0.size)
@@ -66,7 +66,7 @@ class _ActiveSetFW(_FWBase):
         return ActiveSetState(x=x0, fun=f, jac=g, gap=gap, s=s, s_row=s_row, weights=w,
                               n_active=1, L=L, k=0)
 
-    def step(self, state):
+    def step(self, state, budget):
         oracle, opts, active = self.oracle, self.options, self.active
         x, f, g = state.x, state.fun, state.jac
         w = active.weights(state.weights).copy()

@@ -127,13 +127,13 @@ class FrankWolfe(_FWBase):
     summary = "Frank-Wolfe: agnostic, short, adaptive or exact steps; FW-gap certificate"
     reference = "Jaggi, ICML 2013; Pedregosa et al., AISTATS 2020 (adaptive step)"
 
-    def init(self, oracle, x0):
+    def init(self, oracle, x0, tol):
         x0, f, g, s = self._start(oracle, x0)
         gap = dot(g, x0) - dot(g, s)
         L = self.rule.initial_L(x0, g, s - x0)
         return FWState(x=x0, fun=f, jac=g, gap=gap, s=s, L=L, k=0)
 
-    def step(self, state):
+    def step(self, state, budget):
         oracle = self.oracle
         x, f, g = state.x, state.fun, state.jac
         d = state.s - x

@@ -96,7 +96,7 @@ class LazyFrankWolfe(_FWBase):
     summary = "Lazified Frank-Wolfe: cached vertices, gap-based acceptance, few LMO calls"
     reference = "Braun, Pokutta & Zink, ICML 2017"
 
-    def init(self, oracle, x0):
+    def init(self, oracle, x0, tol):
         x0, f, g, s = self._start(oracle, x0)
         size = self.options.cache_size
         if size is None:
@@ -109,7 +109,7 @@ class LazyFrankWolfe(_FWBase):
         return LazyState(x=x0, fun=f, jac=g, gap_bound=f - dual, dual=dual, phi=gap / 2.0,
                          gap=gap, L=L, k=0, lmo_called=True)
 
-    def step(self, state):
+    def step(self, state, budget):
         oracle, opts, cache = self.oracle, self.options, self.cache
         x, f, g = state.x, state.fun, state.jac
         threshold = state.phi / opts.K

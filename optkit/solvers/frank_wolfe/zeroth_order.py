@@ -179,7 +179,7 @@ class ZerothOrderFrankWolfe(_FWBase):
         gap = dot(d, x) - dot(d, s)
         return ZOState(x=x, fun=f0, gap=gap, d=d, s=s, t=t, rho=rho, c=c)
 
-    def init(self, oracle, x0):
+    def init(self, oracle, x0, tol):
         self.oracle = oracle
         self.rng = np.random.default_rng(self.options.seed)
         x0 = prepare_x0(oracle, x0, self.options.project_x0, self.options.feasibility_tol)
@@ -187,7 +187,7 @@ class ZerothOrderFrankWolfe(_FWBase):
         state.recent = (state.gap,)
         return state
 
-    def step(self, state):
+    def step(self, state, budget):
         gamma, _, _ = schedules(self.options.estimator, state.t, state.x.size, self.options.m)
         x_new = state.x + gamma * (state.s - state.x)
         new = self._point(x_new, state.d, state.t + 1)

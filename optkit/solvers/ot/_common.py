@@ -8,6 +8,7 @@ import dataclasses
 import numpy as np
 
 from ..._core.options import Options, option
+from ..._core.oracle import Oracle
 from ..._core.solver import Solver, State
 from ...kernels import sinkhorn as K
 
@@ -32,7 +33,7 @@ def _require_device(device: str):
             "NUMBA_ENABLE_CUDASIM=1 to run the kernels on Numba's CUDA simulator.")
 
 
-class OTOracle:
+class OTOracle(Oracle):
     """Counted front of an :class:`~optkit.problems.ot.OTProblem`.
 
     Holds the problem restricted to the support of ``(a, b)`` and calls the
@@ -58,6 +59,7 @@ class OTOracle:
 
     def __init__(self, problem, device: str = "cpu", parallel=None):
         _require_device(device)
+        super().__init__()
         self.problem = problem
         self.device = device
         self.a, self.b, self.M = problem.reduced()
@@ -69,15 +71,11 @@ class OTOracle:
         if parallel is None:
             parallel = self.n * self.m >= K.SERIAL_BELOW
         self.serial = not parallel or self.nc == 1
-        self.nfev = self.njev = self.nhev = self.nhvp = self.nsweep = 0
         self._gpu = None
         if device == "cuda":
             from ...kernels import sinkhorn_cuda
 
             self._gpu = sinkhorn_cuda.DeviceOT(self.M, self.a, self.b)
-
-    def counts(self):
-        return self.nfev, self.njev, self.nhev, self.nhvp, self.nsweep
 
     # -- log-domain sweeps -----------------------------------------------------
     def col_update(self, f, g, reg=None):
@@ -201,11 +199,8 @@ class OTSolver(Solver):
         n = self.oracle.n
         return x[:n], x[n:]
 
-    def _block(self) -> int:
-        block = self.options.check_every
-        if self.max_advance is not None:
-            block = max(1, min(block, self.max_advance))
-        return block
+    def block_size(self, state) -> int:
+        return self.options.check_every
 
     def _checked_state(self, f, g, colsum, cost, advanced=1, cls=OTState, **extra):
         """State after a row update (its row sums are a), from the fused check."""

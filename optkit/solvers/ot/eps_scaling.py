@@ -91,7 +91,7 @@ class SinkhornEpsScaling(OTSolver):
     summary = "Log-domain Sinkhorn with a decreasing reg schedule and warm starts"
     reference = "Peyré & Cuturi 2019; Schmitzer, SIAM J. Sci. Comput. 2019"
 
-    def init(self, oracle, x0):
+    def init(self, oracle, x0, tol):
         self.oracle = oracle
         o = oracle
         start = self.options.reg_start
@@ -110,13 +110,13 @@ class SinkhornEpsScaling(OTSolver):
         return self._state_from_sums(f, g, rowsum, colsum, cost, advanced=advanced,
                                      cls=EpsState, **extra)
 
-    def step(self, state):
+    def step(self, state, budget):
         o, opts = self.oracle, self.options
         f, g = self._split(state.x)
         stage = state.stage
         last = len(self._schedule) - 1
         reg = self._schedule[stage]
-        block = self._block()
+        block = budget
         if stage < last:
             block = min(block, opts.stage_maxiter - state.stage_nit)
         for it in range(block):

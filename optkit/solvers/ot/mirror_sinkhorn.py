@@ -183,7 +183,7 @@ class MirrorSinkhorn(OTSolver):
             last_sums=last_sums)
 
     # -- the method ------------------------------------------------------------
-    def init(self, oracle, x0):
+    def init(self, oracle, x0, tol):
         self.oracle = oracle
         self._entropic = self.options.objective == "entropic"
         mx = float(np.max(np.abs(oracle.M)))
@@ -199,14 +199,14 @@ class MirrorSinkhorn(OTSolver):
         return self._state(phi, psi, 0.0, 0, 0.0, P0, rows, cols, cost, P0, (rows, cols, cost),
                            np.array(x0, dtype=float, copy=True), advanced=0)
 
-    def step(self, state):
+    def step(self, state, budget):
         o = self.oracle
         phi, psi, alpha, t = state.phi, state.psi, state.alpha, state.t
         wsum, P_avg = state.wsum, state.P_avg
         row_avg, col_avg, cost_avg = state.row_avg, state.col_avg, state.cost_avg
         P_t = state.P_last                     # computed by the previous step
         rows_t, cols_t, cost_t = state.last_sums
-        block = self._block()
+        block = budget
         for k in range(block):
             eta = self._eta(t)
             if k > 0:      # P_t, written by the kernel (one sweep), with its sums and cost

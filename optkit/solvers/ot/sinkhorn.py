@@ -88,7 +88,7 @@ class Sinkhorn(OTSolver):
                 "device='cuda'.")
         return super().make_oracle(problem, dim)
 
-    def init(self, oracle, x0):
+    def init(self, oracle, x0, tol):
         self.oracle = oracle
         self._breakdown = None
         self._done = 0
@@ -127,10 +127,10 @@ class Sinkhorn(OTSolver):
                              marginal_err=math.nan, dual_obj=math.nan,
                              transport_cost=math.nan, advanced=advanced, u=u, v=v, Ktu=Ktu)
 
-    def step(self, state):
+    def step(self, state, budget):
         o = self.oracle
         u, v, Ktu = state.u, state.v, state.Ktu
-        block = self._block()
+        block = budget
         with np.errstate(all="ignore"):
             for it in range(block):
                 v = o.b / Ktu

@@ -73,16 +73,16 @@ class SinkhornLog(OTSolver):
     summary = "Log-domain Sinkhorn with fused Numba log-sum-exp sweeps"
     reference = "Cuturi, NeurIPS 2013; Peyré & Cuturi 2019"
 
-    def init(self, oracle, x0):
+    def init(self, oracle, x0, tol):
         self.oracle = oracle
         f, g = self._split(x0)
         rowsum, colsum, cost = oracle.plan_sums(f, g)
         return self._state_from_sums(f.copy(), g.copy(), rowsum, colsum, cost, advanced=0)
 
-    def step(self, state):
+    def step(self, state, budget):
         o = self.oracle
         f, g = self._split(state.x)
-        block = self._block()
+        block = budget
         for it in range(block):
             g = o.col_update(f, g)
             f, colsum, cost = o.row_update(f, g, check=it == block - 1)

@@ -148,7 +148,7 @@ class SinkhornNewtonSparse(OTSolver):
     summary = "Sinkhorn-Newton-Sparse: Sinkhorn warm-up, sparse-Hessian Newton + CG on the dual"
     reference = "Tang et al., ICLR 2024 (arXiv:2401.12253)"
 
-    def init(self, oracle, x0):
+    def init(self, oracle, x0, tol):
         self.oracle = oracle
         self._P = None               # the n x m buffer holding the plan of _P_of
         self._P_of = None
@@ -171,10 +171,10 @@ class SinkhornNewtonSparse(OTSolver):
         return self._checked_state(f, g, colsum, cost, advanced=block, cls=SNSState,
                                    phase=0, row_marg=o.a, col_marg=colsum)
 
-    def step(self, state):
+    def step(self, state, budget):
         opts = self.options
         if state.phase == 0:
-            block = self._block()
+            block = budget
             block = max(1, min(block, opts.warmup_maxiter - self._warm))
             new = self._sinkhorn_block(state, block)
             self._warm += block

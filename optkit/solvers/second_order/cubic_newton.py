@@ -152,7 +152,7 @@ class CubicNewton(CubicFamily):
                "Lanczos), adaptive M")
     reference = "Nesterov & Polyak, Math. Program. 2006"
 
-    def init(self, oracle, x0):
+    def init(self, oracle, x0, tol):
         self.oracle = oracle
         opts = self.options
         route = opts.subproblem
@@ -211,7 +211,7 @@ class CubicNewton(CubicFamily):
             return max(state.grad_norm, -lam if lam == lam else 0.0)
         return state.grad_norm
 
-    def step(self, state):
+    def step(self, state, budget):
         oracle, opts = self.oracle, self.options
         x, g = state.x, state.jac
         n_fact = state.n_factorizations + 1
@@ -228,7 +228,7 @@ class CubicNewton(CubicFamily):
             H = oracle.hess(x)
             if opts.subproblem == "auto" and isinstance(H, LinearOperator):
                 self._route = "krylov"          # a LinearOperator Hessian: go matrix-free
-                return self.step(state)
+                return self.step(state, budget)
             raw, H = H, dense_matrix(H, x.size, symmetrize=opts.symmetrize)
             if H is None:
                 return self._nonfinite(state, n_fact, nonfinite_phrase("Hessian", raw))

@@ -170,7 +170,7 @@ class GradRegNewton(Solver):
             return cls.requires
         return ("fun", "grad")
 
-    def init(self, oracle, x0):
+    def init(self, oracle, x0, tol):
         self.oracle = oracle
         opts = self.options
         d = x0.size
@@ -253,7 +253,7 @@ class GradRegNewton(Solver):
         return self._decompose(H), 1
 
     # -- iteration -----------------------------------------------------------
-    def step(self, state):
+    def step(self, state, budget):
         oracle, opts = self.oracle, self.options
         x, f, g = state.x, state.fun, state.jac
         n_fact = state.n_factorizations

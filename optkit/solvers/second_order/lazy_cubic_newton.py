@@ -101,12 +101,12 @@ class LazyCubicNewton(CubicFamily):
     summary = "Cubic Newton with lazy Hessians: one Hessian + eigendecomposition per m steps"
     reference = "Doikov, Chayti & Jaggi, ICML 2023, arXiv:2212.00781"
 
-    def init(self, oracle, x0):
+    def init(self, oracle, x0, tol):
         self.oracle = oracle
         self._m = phase_length(self.options.m, x0.size)
         return LazyCubicState(**fields_of(self._initial_state(oracle, x0)))
 
-    def step(self, state):
+    def step(self, state, budget):
         x, g = state.x, state.jac
         snap = state.snapshot
         n_fact = state.n_factorizations

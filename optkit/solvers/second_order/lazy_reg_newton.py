@@ -99,7 +99,7 @@ class LazyRegNewton(Solver):
     summary = "Gradient-regularized Newton with lazy Hessians (convex)"
     reference = "Doikov, Chayti & Jaggi, ICML 2023, arXiv:2212.00781"
 
-    def init(self, oracle, x0):
+    def init(self, oracle, x0, tol):
         self.oracle = oracle
         self._m = phase_length(self.options.m, x0.size)
         f, g = oracle.fun_and_grad(x0)
@@ -107,7 +107,7 @@ class LazyRegNewton(Solver):
         return LazyRegState(x=x0, fun=f, jac=g, grad_norm=float(np.linalg.norm(g)), M=M,
                             M_next=M, lam=math.nan, n_factorizations=0)
 
-    def step(self, state):
+    def step(self, state, budget):
         oracle, opts = self.oracle, self.options
         x, f, g = state.x, state.fun, state.jac
         snap = state.snapshot

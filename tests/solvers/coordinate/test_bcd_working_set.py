@@ -81,9 +81,9 @@ def test_screened_coordinates_are_zero_at_the_optimum(fmt):
     solver = optkit.solvers.coordinate.bcd.BlockCoordinateDescent(
         optkit.solvers.coordinate.bcd.BCDOptions(working_set=True))
     oracle = solver.make_oracle(prob, X.shape[1])
-    state = solver.init(oracle, np.zeros(X.shape[1]))
+    state = solver.init(oracle, np.zeros(X.shape[1]), 1e-10)
     while state.gap > 1e-10:
-        state = solver.step(state)
+        state = solver.step(state, 1)
     screened = solver.model.active == 0
     assert screened.sum() == res.n_screened > X.shape[1] // 2
     ref = _sklearn(sklm.Lasso(alpha=alpha, fit_intercept=False, tol=1e-15,

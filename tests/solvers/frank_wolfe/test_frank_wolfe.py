@@ -191,10 +191,10 @@ def test_active_set_weights_are_a_convex_combination_at_every_iteration(method):
     solver = get_solver(method)(get_solver(method).Options(step="adaptive",
                                                            recompute_every=10_000))
     oracle = solver.make_oracle(problem, x0.size)
-    state = solver.init(oracle, x0)
+    state = solver.init(oracle, x0, 1e-300)
     drops = 0
     for _ in range(200):
-        state = solver.step(state)
+        state = solver.step(state, 1)
         w = state.weights
         assert np.all(w >= 0)
         np.testing.assert_allclose(w.sum(), 1.0, rtol=0, atol=1e-12)
