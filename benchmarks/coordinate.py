@@ -30,7 +30,7 @@ import numpy as np
 import scipy.sparse as sp
 
 import optkit
-from optkit.problems.glm import L1LogisticRegression, Lasso
+from optkit.problems.composite import L1LogisticRegression, Lasso
 
 CONFIGS = {
     "cyclic": {},

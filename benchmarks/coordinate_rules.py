@@ -83,7 +83,8 @@ import scipy.optimize  # noqa: E402
 
 import optkit  # noqa: E402
 from optkit.problems import CompositeProblem, synthetic  # noqa: E402
-from optkit.problems.glm import Lasso, LeastSquares, LogisticRegression  # noqa: E402
+from optkit.problems.glm import LeastSquares, LogisticRegression  # noqa: E402
+from optkit.problems.composite import Lasso
 
 RULES = ("cyclic", "random", "lipschitz-sampling", "gs", "gsl", "gsd", "gsq")
 GREEDY = ("gs", "gsl", "gsd", "gsq")

@@ -23,7 +23,7 @@ import numpy as np
 import scipy.sparse as sp
 
 import optkit
-from optkit.problems.glm import L1LogisticRegression, Lasso
+from optkit.problems.composite import L1LogisticRegression, Lasso
 from optkit.solvers.coordinate.cyclic_vr_bcd import BlockAccess
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from ._core import driver
 from ._core.options import split_options
-from ._core.registry import DEFAULT_METHOD, get_solver
+from ._core.registry import family_problem, get_solver
 from ._core.result import OptimizeResult
-from ._core.validate import as_x0, check_callable, check_tol
+from ._core.validate import check_callable, check_tol
 from .problems.base import Problem, SmoothProblem
 
 __all__ = ["minimize", "scipy_method"]
@@ -57,9 +57,11 @@ def minimize(fun_or_problem, x0=None, method=None, *, args=(), jac=None, hess=No
     options : dict, optional
         Method options (:func:`optkit.show_options`) and the options every
         method accepts: ``maxiter``, ``maxtime`` (seconds), ``progress``,
-        ``record_every``, ``trace``. For Frank-Wolfe methods called with
-        callables, ``options["lmo"]`` is the feasible set (a set of
-        :mod:`optkit.problems.sets` or a callable ``lmo(g) -> vertex``).
+        ``record_every``, ``trace``. Callables plus a method of another
+        family become that family's problem through its
+        ``from_callables``: for Frank-Wolfe methods ``options["lmo"]`` is
+        the feasible set (a set of :mod:`optkit.problems.sets` or a callable
+        ``lmo(g) -> vertex``).
 
     Returns
     -------
@@ -77,21 +79,26 @@ def minimize(fun_or_problem, x0=None, method=None, *, args=(), jac=None, hess=No
     (True, True)
     """
     problem = _as_problem(fun_or_problem, args=args, jac=jac, hess=hess, hessp=hessp)
-    if not isinstance(fun_or_problem, Problem) and method is not None \
-            and get_solver(method).family == "lmo":
-        problem, options = _as_lmo_problem(problem, options, method)
+    solver_cls = None if method is None else get_solver(method)
+    if solver_cls is not None and solver_cls.family != problem.family \
+            and not isinstance(fun_or_problem, Problem):
+        # callables describe a smooth problem; the method's family says what they mean
+        problem, options = family_problem(solver_cls.family).from_callables(
+            problem, options, solver_cls.name)
     if x0 is None:
         if problem.x0 is None:
             raise ValueError("`x0` is required: the problem has no default starting point.")
         x0 = problem.x0
-    x0 = as_x0(x0)
+    x0 = problem.as_start(x0)
 
-    if method is None:
-        if problem.family not in DEFAULT_METHOD:
+    if solver_cls is None:
+        if problem.default_method is None:
             raise ValueError(f"`method` is required for {problem.family!r} problems.")
-        method = DEFAULT_METHOD[problem.family]
-    solver_cls = get_solver(method)
-    _check_family(solver_cls, problem)
+        solver_cls = get_solver(problem.default_method)
+    if solver_cls.family != problem.family:
+        raise ValueError(
+            f"Method {solver_cls.name!r} solves {solver_cls.family!r} problems; "
+            f"the problem given is a {problem.family!r} problem ({type(problem).__name__}).")
     driver_options, method_options = split_options(options, solver_cls.Options, solver_cls.name)
     _check_fit(solver_cls, problem, method_options)
     tol = solver_cls.default_tol if tol is None else check_tol(tol)
@@ -135,29 +142,9 @@ def _as_problem(fun_or_problem, *, args, jac, hess, hessp) -> Problem:
     return SmoothProblem(fun, **kwargs)
 
 
-def _as_lmo_problem(problem: SmoothProblem, options, method):
-    """Callables + ``options["lmo"]`` (a set or ``lmo(g)``) -> LMOProblem (Frank-Wolfe family)."""
-    from .problems.lmo import LMOProblem
-
-    options = dict(options or {})
-    lmo = options.pop("lmo", None)
-    if lmo is None:
-        raise ValueError(f"Method {method!r} needs the feasible set: pass options={{'lmo': "
-                         "a set of optkit.problems.sets or a callable lmo(g) -> vertex}.")
-    return LMOProblem.from_smooth(problem, lmo), options
-
-
-def _check_family(solver_cls, problem: Problem) -> None:
-    if solver_cls.family != problem.family:
-        raise ValueError(
-            f"Method {solver_cls.name!r} solves {solver_cls.family!r} problems; "
-            f"the problem given is a {problem.family!r} problem ({type(problem).__name__}).")
-
-
 def _check_fit(solver_cls, problem: Problem, method_options=None) -> None:
-    """Family, and the oracles the method needs with these options
+    """The oracles the method needs with these options
     (``solver_cls.requirements(method_options)``; None: the defaults)."""
-    _check_family(solver_cls, problem)
     needs = solver_cls.requirements(method_options)
     for need in needs:
         if problem.provides(need):

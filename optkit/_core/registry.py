@@ -1,4 +1,10 @@
-"""Method registry: names and aliases -> solver classes, by problem family."""
+"""Registries: method names and aliases -> solver classes; families -> problem classes.
+
+Both fill themselves: a solver module decorates its class with :func:`register`,
+and a problem class that declares ``family`` in its own body is recorded by
+:class:`optkit.problems.Problem` through :func:`register_family`. Nothing here
+names a method or a family.
+"""
 
 from __future__ import annotations
 
@@ -7,19 +13,41 @@ import difflib
 from .solver import Solver
 
 __all__ = ["register", "get_solver", "methods", "method_info", "show_options", "methods_table",
-           "DEFAULT_METHOD"]
+           "register_family", "family_problem", "families"]
 
 _SOLVERS: dict[str, type[Solver]] = {}
 _ALIASES: dict[str, str] = {}
+_FAMILIES: dict[str, type] = {}
 
-#: The method ``minimize`` uses when ``method=None``, per problem family.
-DEFAULT_METHOD = {
-    "smooth": "fgm",
-    "ot": "sinkhorn-log",
-    "composite": "bcd",
-    "lmo": "fw",
-    "fractional": "fractional-cd",
-}
+
+def register_family(problem_cls: type) -> None:
+    """Record ``problem_cls`` as the problem class of its ``family``.
+
+    Called by ``Problem.__init_subclass__`` for every class that declares
+    ``family`` in its own body; the first class of a family is kept (a
+    subclass that re-declares the same family, e.g. a CUTEst adapter, does
+    not replace it). The class supplies ``default_method`` and
+    ``from_callables``, which :func:`optkit.minimize` uses.
+    """
+    _FAMILIES.setdefault(problem_cls.family, problem_cls)
+
+
+def family_problem(family: str) -> type:
+    """The problem class of ``family`` (raises ValueError for an unknown family)."""
+    try:
+        return _FAMILIES[family]
+    except KeyError:
+        raise ValueError(
+            f"No problem class declares family {family!r}; known families: "
+            f"{', '.join(sorted(_FAMILIES))}.") from None
+
+
+def families(with_methods: bool = True) -> list[str]:
+    """The problem families, sorted: those with registered methods (default),
+    or every family a problem class declares."""
+    if with_methods:
+        return sorted({cls.family for cls in _SOLVERS.values()})
+    return sorted(_FAMILIES)
 
 
 def _normalize(name: str) -> str:

@@ -41,8 +41,36 @@ class Problem:
     """
 
     family = "problem"
+    #: the method :func:`optkit.minimize` runs when ``method`` is None.
+    default_method: str | None = None
     #: oracles this family may provide, in the order they are documented.
     oracle_names: tuple[str, ...] = ()
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if "family" in cls.__dict__:        # a class that founds (or re-declares) a family
+            from .._core.registry import register_family
+            register_family(cls)
+
+    @classmethod
+    def from_callables(cls, smooth: "SmoothProblem", options: dict | None, method: str):
+        """The problem of this family that ``minimize(fun, x0, method=..., jac=...)``
+        means, and the options left for the method.
+
+        ``smooth`` holds the callables; ``options`` are the caller's. The
+        default refuses: the family needs a problem object. A family whose
+        problems can be described by callables plus options (Frank-Wolfe: a
+        set in ``options["lmo"]``) overrides it.
+        """
+        raise ValueError(
+            f"Method {method!r} solves {cls.family!r} problems: pass a {cls.__name__} "
+            "object instead of callables.")
+
+    def as_start(self, x0):
+        """``x0`` validated as this family's starting point (a flat float
+        vector by default; families with structured iterates override it)."""
+        from .._core.validate import as_x0
+        return as_x0(x0)
 
     def __init__(self, *, x0=None, f_star=None, name=None):
         self.x0 = None if x0 is None else np.asarray(x0, dtype=float)
@@ -195,6 +223,7 @@ class SmoothProblem(_OracleProblem):
     """
 
     family = "smooth"
+    default_method = "fgm"
     oracle_names = ("fun", "grad", "fun_and_grad", "hess", "hessp")
     _derived = _OBJECTIVE_DERIVED
     finite_difference = None

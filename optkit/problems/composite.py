@@ -35,7 +35,9 @@ import numbers
 
 import numpy as np
 
+from ._data import check_matrix, check_targets
 from .base import Problem, SmoothProblem
+from .glm import LeastSquares, LogisticRegression
 
 __all__ = ["SeparablePenalty", "L1", "L2Squared", "ElasticNetPenalty", "Box", "NonNegative",
            "CompositeProblem", "Lasso", "ElasticNet", "L1LogisticRegression"]
@@ -221,6 +223,7 @@ class CompositeProblem(Problem):
     """
 
     family = "composite"
+    default_method = "bcd"
     oracle_names = ("fun", "grad", "hess", "prox")
 
     def __init__(self, smooth, penalty=None, *, x0=None, name=None):
@@ -267,10 +270,9 @@ class CompositeProblem(Problem):
 
 
 def _regression_data(X, y, name_x="X", name_y="y"):
-    from .glm import _check_matrix, _check_targets
 
-    X = _check_matrix(X, name_x, keep_csc=True)
-    y = _check_targets(y, name_y, X.shape[0], name_x).astype(np.float64)
+    X = check_matrix(X, name_x, keep_csc=True)
+    y = check_targets(y, name_y, X.shape[0], name_x).astype(np.float64)
     return X, y
 
 
@@ -310,7 +312,7 @@ class Lasso(_DataFitProblem):
     Examples
     --------
     >>> import numpy as np, optkit
-    >>> from optkit.problems.glm import Lasso
+    >>> from optkit.problems.composite import Lasso
     >>> X = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]]); y = np.array([1.0, 0.2, 1.1])
     >>> res = optkit.minimize(Lasso(X, y, alpha=0.1), method="bcd", tol=1e-12)
     >>> np.round(res.x, 6)
@@ -318,7 +320,6 @@ class Lasso(_DataFitProblem):
     """
 
     def __init__(self, X, y, alpha, *, name=None):
-        from .glm import LeastSquares
 
         X, y = _regression_data(X, y)
         alpha = _check_reg(alpha, "alpha")
@@ -351,7 +352,6 @@ class ElasticNet(_DataFitProblem):
     """
 
     def __init__(self, X, y, alpha, l1_ratio=0.5, *, name=None):
-        from .glm import LeastSquares
 
         X, y = _regression_data(X, y)
         alpha = _check_reg(alpha, "alpha")
@@ -384,9 +384,8 @@ class L1LogisticRegression(_DataFitProblem):
     """
 
     def __init__(self, X, y, alpha, *, name=None):
-        from .glm import LogisticRegression, _check_matrix
 
-        X = _check_matrix(X, "X", keep_csc=True)
+        X = check_matrix(X, "X", keep_csc=True)
         alpha = _check_reg(alpha, "alpha")
         smooth = LogisticRegression(X, y, _validated=True)
         super().__init__(smooth, L1(alpha), name=name or f"l1-logistic(n={X.shape[0]}, "

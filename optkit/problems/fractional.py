@@ -238,6 +238,7 @@ class FractionalProblem(Problem):
     """
 
     family = "fractional"
+    default_method = "fractional-cd"
     oracle_names = ("fun", "grad")
 
     def __init__(self, numerator, denominator, penalty=None, *, lipschitz=None, x0=None,

@@ -63,6 +63,7 @@ class LMOProblem(SmoothProblem):
     """
 
     family = "lmo"
+    default_method = "fw"
     oracle_names = SmoothProblem.oracle_names + ("lmo",)
 
     def __init__(self, fun: Callable | None = None, grad: Callable | str | None = None,
@@ -87,6 +88,16 @@ class LMOProblem(SmoothProblem):
         grad = o.get("grad", problem.finite_difference)
         return cls(o.get("fun"), grad, lmo, hess=o.get("hess"), hessp=o.get("hessp"),
                    fun_and_grad=o.get("fun_and_grad"), x0=x0, name=problem.name)
+
+    @classmethod
+    def from_callables(cls, smooth: SmoothProblem, options, method):
+        """Callables + ``options["lmo"]`` (a set or ``lmo(g)``) -> LMOProblem."""
+        options = dict(options or {})
+        lmo = options.pop("lmo", None)
+        if lmo is None:
+            raise ValueError(f"Method {method!r} needs the feasible set: pass options={{'lmo': "
+                             "a set of optkit.problems.sets or a callable lmo(g) -> vertex}.")
+        return cls.from_smooth(smooth, lmo), options
 
     @property
     def stochastic(self) -> bool:

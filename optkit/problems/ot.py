@@ -112,6 +112,7 @@ class OTProblem(Problem):
     """
 
     family = "ot"
+    default_method = "sinkhorn-log"
     oracle_names = ("plan", "dual")
 
     def __init__(self, a, b, M, reg, *, normalize: bool = False, name=None):

@@ -556,7 +556,7 @@ def test_sparse_data_gram_uses_the_cheaper_storage_and_equals_the_dense_hessian(
                                      (float("inf"), ValueError), (True, TypeError),
                                      ("0.1", TypeError), (np.array([0.1, -1.0]), ValueError)])
 def test_lasso_alpha_validation_names_the_argument(bad, exc):
-    from optkit.problems.glm import Lasso
+    from optkit.problems.composite import Lasso
 
     X = np.eye(2)
     with pytest.raises(exc, match="alpha"):

@@ -257,7 +257,7 @@ class BlockCoordinateDescent(CoordinateSolver):
     Examples
     --------
     >>> import numpy as np, optkit
-    >>> from optkit.problems.glm import Lasso
+    >>> from optkit.problems.composite import Lasso
     >>> rng = np.random.default_rng(0)
     >>> X = rng.standard_normal((50, 20)); y = X[:, :3] @ [1.0, -2.0, 3.0]
     >>> res = optkit.minimize(Lasso(X, y, alpha=0.1), method="bcd",

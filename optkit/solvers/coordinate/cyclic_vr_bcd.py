@@ -275,7 +275,7 @@ class CyclicVRBCD(CoordinateSolver):
     -----
     Finite sums: :class:`~optkit.problems.glm.LeastSquares` and
     :class:`~optkit.problems.glm.LogisticRegression` smooth parts (as in
-    :class:`~optkit.problems.glm.Lasso`, ``L1LogisticRegression``), where
+    :class:`~optkit.problems.composite.Lasso`, ``L1LogisticRegression``), where
     :math:`f_i` is the loss of sample i. An estimator epoch only touches the
     batch (its margins at :math:`x_{k,j}` and :math:`x_{k-1,j}` are kept up
     to date; the full margins ``z = Xw`` are refreshed before the next exact
@@ -314,7 +314,7 @@ class CyclicVRBCD(CoordinateSolver):
     Examples
     --------
     >>> import numpy as np, optkit
-    >>> from optkit.problems.glm import Lasso
+    >>> from optkit.problems.composite import Lasso
     >>> rng = np.random.default_rng(0)
     >>> X = rng.standard_normal((200, 10)); y = X[:, :3] @ [1.0, -2.0, 3.0]
     >>> res = optkit.minimize(Lasso(X, y, alpha=0.1), method="cyclic-vr-bcd",

@@ -9,7 +9,8 @@ import scipy.sparse as sp
 import optkit
 from optkit.problems import CompositeProblem
 from optkit.problems.composite import Box, L1, NonNegative
-from optkit.problems.glm import ElasticNet, Lasso, LeastSquares
+from optkit.problems.glm import LeastSquares
+from optkit.problems.composite import ElasticNet, Lasso
 
 sklm = pytest.importorskip("sklearn.linear_model")
 
@@ -169,7 +170,7 @@ def test_partition_solves_lasso():
 
 @pytest.mark.parametrize("sparse", [False, True], ids=["dense", "csr"])
 def test_l1_logistic_equals_sklearn(sparse):
-    from optkit.problems.glm import L1LogisticRegression
+    from optkit.problems.composite import L1LogisticRegression
 
     rng = np.random.default_rng(7)
     n, d = 120, 15

@@ -11,7 +11,8 @@ import scipy.sparse as sp
 import optkit
 from optkit.problems import CompositeProblem
 from optkit.problems.composite import L1, NonNegative
-from optkit.problems.glm import ElasticNet, Lasso, LeastSquares, SoftmaxRegression
+from optkit.problems.glm import LeastSquares, SoftmaxRegression
+from optkit.problems.composite import ElasticNet, Lasso
 from optkit.problems.synthetic import QuadraticProblem
 
 sklm = pytest.importorskip("sklearn.linear_model")

@@ -10,7 +10,8 @@ import scipy.sparse as sp
 import optkit
 from optkit.kernels import coordinate as K
 from optkit.problems import CompositeProblem
-from optkit.problems.glm import L1LogisticRegression, LeastSquares, LogisticRegression
+from optkit.problems.composite import L1LogisticRegression
+from optkit.problems.glm import LeastSquares, LogisticRegression
 
 
 def _data(sparse, seed=0, n=150, d=24):

@@ -12,7 +12,8 @@ import scipy.sparse as sp
 import optkit
 from optkit.problems import CompositeProblem
 from optkit.problems.composite import L1, ElasticNetPenalty, NonNegative, SeparablePenalty
-from optkit.problems.glm import L1LogisticRegression, LogisticRegression, SoftmaxRegression
+from optkit.problems.composite import L1LogisticRegression
+from optkit.problems.glm import LogisticRegression, SoftmaxRegression
 
 sklm = pytest.importorskip("sklearn.linear_model")
 

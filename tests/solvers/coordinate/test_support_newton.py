@@ -8,7 +8,7 @@ import scipy.sparse as sp
 import sklearn.linear_model as sklm
 
 import optkit
-from optkit.problems.glm import L1LogisticRegression, Lasso
+from optkit.problems.composite import L1LogisticRegression, Lasso
 from optkit.solvers.coordinate._support_newton import _orthant_limit
 
 
