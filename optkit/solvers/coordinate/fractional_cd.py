@@ -11,6 +11,7 @@ from ..._core.oracle import CountedSmoothOracle
 from ..._core.registry import register
 from ..._core.solver import Solver, State
 from ...kernels import fractional as K
+from ._rng import RandomStream
 
 __all__ = ["FractionalCD", "FractionalCDOptions", "FractionalOracle", "solve_1d_reference"]
 
@@ -55,13 +56,41 @@ def solve_1d_reference(a, b, c, lam, mu, xi, lo, hi, P, R, S, sqrt_den):
 
 class FractionalOracle(CountedSmoothOracle):
     """Counted oracle of the numerator's smooth part, plus ``nsub`` (1-D subproblems
-    solved, the certificate's included) and ``nwork`` (matrix entries read)."""
+    solved, the certificate's included) and ``nwork`` (matrix entries read).
+
+    Besides the numerator's counted ``fun``/``grad``, it is the caller of the
+    compiled fractional kernels (:mod:`optkit.kernels.fractional`) and counts
+    what they solve and read; the solver passes the coordinate data.
+    """
 
     count_names = CountedSmoothOracle.count_names + ("nsub", "nwork")
 
     def __init__(self, problem, dim):
         super().__init__(problem.numerator, dim)
         self.fractional = problem
+
+    def quad_value(self, Q, c, kconst, x):
+        """``(grad f, f)`` of the quadratic numerator ``x'Qx/2 - c'x + kconst`` (d^2 entries)."""
+        grad = Q @ x - c
+        fnum = 0.5 * float(x @ (grad - c)) + kconst
+        self.nwork += x.size * x.size
+        return grad, fnum
+
+    def steps(self, x, grad, fnum, h, D, u, Bdiag, l1, l2, lo, hi, Lc, theta, sqrt, out):
+        """The global 1-D step of every coordinate at x into ``out`` (d subproblems)."""
+        K.cw_steps(x, grad, fnum, h, D, u, Bdiag, l1, l2, lo, hi, Lc, theta, sqrt, out)
+        self.nsub += x.size
+
+    def quad_sweep(self, Q, c, x, grad, B, u, l1, l2, lo, hi, Lc, theta, sqrt, order, buf):
+        """Compiled coordinate updates along ``order`` (quadratic numerator), in place."""
+        self.nwork += K.quad_fcd(Q, c, x, grad, B, u, l1, l2, lo, hi, Lc, theta, sqrt, order,
+                                 buf)
+        self.nsub += order.size
+
+    def solve_1d(self, *args):
+        """One global 1-D fractional step (:func:`optkit.kernels.fractional.solve_1d`)."""
+        self.nsub += 1
+        return K.solve_1d(*args)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -90,6 +119,8 @@ class FractionalCDState(State):
     k: int
     cert: float
     nnz: int
+    since_refresh: int = 0      # incremental updates since grad, u, f, D were recomputed
+    rng: dict | None = None     # generator state of rule='random'
 
 
 @register
@@ -197,45 +228,47 @@ class FractionalCD(Solver):
         self.B = den.B if den.B is not None else np.zeros((0, 0))
         self.Bdiag = den.diag
         self.sqrt = den.sqrt
-        self.rng = np.random.default_rng(self.options.seed)
+        self.stream = RandomStream(self.options.seed) if self.options.rule == "random" \
+            else None
         self.per_step = self.options.updates_per_step or d
-        self.since_refresh = 0
-        return self._finish(x, pos=0, k=0)
+        new = self._finish(x, pos=0, k=0)
+        new.rng = None if self.stream is None else self.stream.initial()
+        return new
 
     def _exact(self, x):
         """grad f, f, u, h, D recomputed at x (oracle calls counted)."""
         problem = self.oracle.fractional
         den = problem.denominator
         if self.quad is not None:
-            Q, c, kconst = self.quad
-            grad = Q @ x - c
-            fnum = 0.5 * float(x @ (grad - c)) + kconst
-            self.oracle.nwork += x.size * x.size
+            grad, fnum = self.oracle.quad_value(*self.quad, x)
         else:
             fnum, grad = self.oracle.fun_and_grad(x)
             grad = np.array(grad, dtype=float)
         return grad, fnum, den.lin(x), problem.penalty.value(x), den.quad(x)
 
-    def _finish(self, x, *, pos, k, grad=None, fnum=None, u=None, h=None, D=None):
+    def _finish(self, x, *, pos, k, grad=None, fnum=None, u=None, h=None, D=None,
+                since_refresh=0, rng=None):
         if grad is None:
             grad, fnum, u, h, D = self._exact(x)
-            self.since_refresh = 0
+            since_refresh = 0
         steps = np.empty(x.size)
-        K.cw_steps(x, grad, fnum, h, D, u, self.Bdiag, self.l1, self.l2, self.lo, self.hi,
-                   self.Lc, self.options.theta, self.sqrt, steps)
-        self.oracle.nsub += x.size
+        self.oracle.steps(x, grad, fnum, h, D, u, self.Bdiag, self.l1, self.l2, self.lo,
+                          self.hi, self.Lc, self.options.theta, self.sqrt, steps)
         cert = float(np.max(np.abs(steps)))
         g = np.sqrt(D) if self.sqrt else D
         F = (fnum + h) / g if D > 0 else np.inf
         return FractionalCDState(x=x, fun=float(F), jac=None, grad=grad, u=u, fnum=float(fnum),
                                  h=float(h), D=float(D), pos=pos, k=k, cert=cert,
-                                 nnz=int(np.count_nonzero(x)))
+                                 nnz=int(np.count_nonzero(x)), since_refresh=since_refresh,
+                                 rng=rng)
 
     # -- iteration ---------------------------------------------------------------
-    def _order(self, n, pos, d):
+    def _order(self, n, pos, d, rng):
+        """(coordinates, next cyclic position, next generator state)."""
         if self.options.rule == "cyclic":
-            return (pos + np.arange(n, dtype=np.int64)) % d, (pos + n) % d
-        return self.rng.integers(0, d, size=n).astype(np.int64), pos
+            return (pos + np.arange(n, dtype=np.int64)) % d, (pos + n) % d, rng
+        order, rng = self.stream.integers(rng, 0, d, size=n)
+        return order.astype(np.int64), pos, rng
 
     def block_size(self, state):
         return self.per_step
@@ -244,21 +277,20 @@ class FractionalCD(Solver):
         n = budget
         d = state.x.size
         x = state.x.copy()
-        order, pos = self._order(n, state.pos, d)
+        order, pos, rng = self._order(n, state.pos, d, state.rng)
         theta = self.options.theta
         if self.quad is not None:
             Q, c, _ = self.quad
             grad, u = state.grad.copy(), state.u.copy()
             buf = np.array([state.fnum, state.h, state.D])
-            self.oracle.nwork += K.quad_fcd(Q, c, x, grad, self.B, u, self.l1, self.l2, self.lo,
-                                            self.hi, self.Lc, theta, self.sqrt, order, buf)
-            self.oracle.nsub += n
-            self.since_refresh += n
-            if self.since_refresh >= d:         # drop the drift of the incremental updates
-                new = self._finish(x, pos=pos, k=state.k + n)
+            self.oracle.quad_sweep(Q, c, x, grad, self.B, u, self.l1, self.l2, self.lo,
+                                   self.hi, self.Lc, theta, self.sqrt, order, buf)
+            since = state.since_refresh + n
+            if since >= d:                      # drop the drift of the incremental updates
+                new = self._finish(x, pos=pos, k=state.k + n, rng=rng)
             else:
                 new = self._finish(x, pos=pos, k=state.k + n, grad=grad, fnum=buf[0], u=u,
-                                   h=buf[1], D=buf[2])
+                                   h=buf[1], D=buf[2], since_refresh=since, rng=rng)
         else:
             den = self.oracle.fractional.denominator
             grad, fnum, u, h, D = state.grad, state.fnum, state.u.copy(), state.h, state.D
@@ -267,10 +299,9 @@ class FractionalCD(Solver):
                     fnum, grad = self.oracle.fun_and_grad(x)
                 xi = x[i]
                 hi_ = self.l1[i] * abs(xi) + 0.5 * self.l2[i] * xi * xi
-                t, _ = K.solve_1d(self.Lc[i] + theta, grad[i], fnum + h - hi_, self.l1[i],
-                                  self.l2[i], xi, self.lo[i], self.hi[i], self.Bdiag[i], u[i], D,
-                                  self.sqrt)
-                self.oracle.nsub += 1
+                t, _ = self.oracle.solve_1d(self.Lc[i] + theta, grad[i], fnum + h - hi_,
+                                            self.l1[i], self.l2[i], xi, self.lo[i], self.hi[i],
+                                            self.Bdiag[i], u[i], D, self.sqrt)
                 if t != 0.0:
                     z = xi + t
                     h = h - hi_ + self.l1[i] * abs(z) + 0.5 * self.l2[i] * z * z
@@ -278,7 +309,7 @@ class FractionalCD(Solver):
                     x[i] = z
                     if den.B is not None:
                         u += den.B[:, i] * t
-            new = self._finish(x, pos=pos, k=state.k + n)
+            new = self._finish(x, pos=pos, k=state.k + n, rng=rng)
         new.advanced = n
         return new
 
