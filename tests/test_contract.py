@@ -1,27 +1,45 @@
 """The contract every registered method keeps, whatever its family.
 
 Parametrized over the registry, so a new method is checked as soon as it is
-registered (its family needs a factory in conftest.CONTRACT_PROBLEMS).
+registered, and its family is found from the registry: each family ships its
+contract problem as ``tests/contract/<family>.py`` (``-`` -> ``_``).
 """
 
 from __future__ import annotations
+
+import dataclasses
+import importlib
 
 import numpy as np
 import pytest
 import scipy.optimize
 
 import optkit
-from optkit._core.registry import get_solver
-
-from conftest import CONTRACT_PROBLEMS
+from optkit._core.registry import families, get_solver
 
 ALL_METHODS = optkit.methods()
+
+
+def _contract_module(family):
+    try:
+        return importlib.import_module(f"contract.{family.replace('-', '_')}")
+    except ModuleNotFoundError:
+        pytest.fail(f"family {family!r} has no contract problem: add "
+                    f"tests/contract/{family.replace('-', '_')}.py with problem()")
+
+
+@pytest.mark.parametrize("family", families())
+def test_every_family_ships_a_contract_problem(family):
+    module = _contract_module(family)
+    made = module.problem()
+    assert "x0" in made and ("problem" in made or "fun" in made)
+    assert ("x_star" in made) or ("check" in made)
 
 
 def _run(method, maxiter=None, callback=None, tol=None, **extra):
     """Run ``method`` on its family's contract problem.
 
-    A factory in ``conftest.CONTRACT_PROBLEMS`` returns a dict with either
+    The family's ``tests/contract/<family>.py::problem()`` returns a dict with either
     ``problem`` (a problem object) or the smooth callables ``fun``/``jac``/
     ``hess``/``hessp``; ``x0``; ``x_star`` or ``check(res)``; ``counters``
     (result field -> Counter, the independent counts); optionally ``options``
@@ -30,10 +48,7 @@ def _run(method, maxiter=None, callback=None, tol=None, **extra):
     family's (e.g. an O(1/sqrt(t)) method cannot reach the family's tol).
     """
     solver = get_solver(method)
-    if solver.family not in CONTRACT_PROBLEMS:
-        pytest.fail(f"family {solver.family!r} of {method!r} has no contract problem: "
-                    "add one to tests/conftest.py::CONTRACT_PROBLEMS")
-    p = CONTRACT_PROBLEMS[solver.family]()
+    p = _contract_module(solver.family).problem()
     p.update(p.pop("overrides", {}).get(solver.name, {}))
     options = dict(p.get("options", {}))
     if maxiter is not None:
@@ -135,3 +150,66 @@ def test_show_options_documents_every_option(method):
     for name in get_solver(method).Options.names():
         assert f"\n{name} : " in text
     assert "maxiter" in text and "maxtime" in text
+
+
+def _same(a, b):
+    """Equal values: arrays entrywise (NaN == NaN), sparse matrices, scalars, None."""
+    if a is None or b is None:
+        return a is b
+    if hasattr(a, "toarray") and hasattr(b, "toarray"):
+        a, b = a.toarray(), b.toarray()
+    if isinstance(a, (list, tuple)):
+        return (isinstance(b, (list, tuple)) and len(a) == len(b)
+                and all(_same(u, v) for u, v in zip(a, b)))
+    if isinstance(a, dict):
+        return isinstance(b, dict) and a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
+    if isinstance(a, (np.ndarray, float, int, np.generic)):
+        try:
+            np.testing.assert_array_equal(a, b)
+            return True
+        except (AssertionError, ValueError, TypeError):
+            return False
+    return a == b
+
+
+#: fields that describe the run rather than the returned point
+_RUN_FIELDS = {"time", "trace", "message", "status", "success", "nit"}
+
+
+@pytest.mark.parametrize("kind", ["nonfinite", "failure"])
+@pytest.mark.parametrize("method", ALL_METHODS)
+def test_rollback_equals_a_run_stopped_before(method, kind, monkeypatch):
+    """A non-finite value (status 3) or a failure (status 5) at step k returns
+    exactly the result of a run stopped by maxiter after step k-1: x, fun and
+    every result field. Fails when a method keeps run state on the solver
+    (the driver's rollback cannot restore it) or when ``result_fields``
+    reads what the failed step wrote on the solver."""
+    k = 4
+    cls = get_solver(method)
+    original = cls.step
+    steps = []
+
+    def step(self, state, budget):
+        new = original(self, state, budget)
+        steps.append(new.advanced)
+        if len(steps) == k:
+            bad = ({"fun": float("nan")} if kind == "nonfinite"
+                   else {"failure": "injected failure"})
+            new = dataclasses.replace(new, **bad)
+        return new
+
+    monkeypatch.setattr(cls, "step", step)
+    injected, *_ = _run(method, tol=1e-300)
+    monkeypatch.setattr(cls, "step", original)
+    assert len(steps) == k, "the run stopped before the injected step"
+    assert injected.status == (3 if kind == "nonfinite" else 5)
+    assert "injected failure" in injected.message or kind == "nonfinite"
+    assert injected.nit == sum(steps[:-1])
+    stopped, *_ = _run(method, maxiter=injected.nit, tol=1e-300)
+    assert stopped.status == 1 and stopped.nit == injected.nit
+    count_names = set(stopped.trace.columns) - {"nit", "time", "fun", "certificate"}
+    for field in set(stopped) | set(injected):
+        if field in _RUN_FIELDS or field in count_names:
+            continue
+        assert field in injected and field in stopped, field
+        assert _same(injected[field], stopped[field]), field

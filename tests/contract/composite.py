@@ -1,0 +1,41 @@
+"""Contract problem of the 'composite' family (see ``tests/test_contract.py``).
+
+``problem()`` returns a dict: ``problem`` (a problem object) or the smooth
+callables ``fun``/``jac``/``hess``/``hessp``; ``x0``; ``x_star`` or
+``check(res)``; ``counters`` (result field -> Counter, the independent counts);
+optionally ``options`` (extra method options for these runs), ``tol``, and
+``overrides`` ({method: {key: value}}) for a method whose guarantee is
+weaker than its family's or that needs another instance of the family.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from conftest import quadratic_callables, random_spd
+
+
+def composite_l1_quadratic(d=6, kappa=20.0, seed=1, alpha=0.3):
+    """1/2 x'Ax - b'x + alpha ||x||_1 through counted callables (coordinate methods).
+
+    The check is the Lasso KKT system: |g_i| <= alpha where x_i = 0 and
+    g_i = -alpha sign(x_i) elsewhere (g = Ax - b), to 1e-8.
+    """
+    from optkit.problems import CompositeProblem, SmoothProblem
+    from optkit.problems.composite import L1
+
+    p = quadratic_callables(d, kappa, seed)
+    A, b = random_spd(d, kappa, seed)
+    smooth = SmoothProblem(p["fun"], grad=p["jac"], hess=p["hess"], hessp=p["hessp"])
+
+    def check(res):
+        g = A @ res.x - b
+        nz = res.x != 0
+        assert np.all(np.abs(g[~nz]) <= alpha + 1e-8)
+        np.testing.assert_allclose(g[nz], -alpha * np.sign(res.x[nz]), atol=1e-8)
+
+    return dict(problem=CompositeProblem(smooth, L1(alpha)), x0=np.ones(d), check=check,
+                counters=p["counters"], options={"updates_per_step": 1})
+
+
+problem = composite_l1_quadratic
