@@ -34,56 +34,8 @@ __all__ = ["ConvexSet", "Simplex", "CappedSimplex", "L1Ball", "LpBall", "Box",
            "FunctionLMO", "CountingLMO", "CachedLMO", "as_lmo", "project_simplex"]
 
 
-# -- argument checks -------------------------------------------------------------
-def _positive(value, name: str) -> float:
-    if not isinstance(value, numbers.Real) or isinstance(value, bool):
-        raise TypeError(f"`{name}` must be a positive real number, got {type(value).__name__}.")
-    value = float(value)
-    if not (value > 0 and math.isfinite(value)):
-        raise ValueError(f"`{name}` must be a positive finite number, got {value!r}.")
-    return value
-
-
-def _dimension(value, name: str) -> int | None:
-    if value is None:
-        return None
-    if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < 1:
-        raise ValueError(f"`{name}` must be a positive integer, got {value!r}.")
-    return int(value)
-
-
-def _as_vector(g, name: str = "g") -> np.ndarray:
-    """A dense 1-D float view of a gradient (2-D arrays and sparse matrices are flattened)."""
-    if sp.issparse(g):
-        g = g.toarray()
-    g = np.asarray(g, dtype=float)
-    return g.reshape(-1)
-
-
-def project_simplex(x, radius: float = 1.0) -> np.ndarray:
-    r"""Euclidean projection onto :math:`\{x \ge 0, \sum_i x_i = r\}`.
-
-    The sort-based algorithm (Held, Wolfe & Crowder 1974; Duchi et al. 2008),
-    :math:`O(n \log n)`.
-
-    Parameters
-    ----------
-    x : array_like, shape (n,)
-        Point to project.
-    radius : float, default 1.0
-        The sum :math:`r > 0`.
-
-    Returns
-    -------
-    ndarray, shape (n,)
-    """
-    x = np.asarray(x, dtype=float).reshape(-1)
-    u = np.sort(x)[::-1]
-    css = np.cumsum(u) - radius
-    idx = np.arange(1, x.size + 1)
-    rho = np.nonzero(u - css / idx > 0)[0][-1]
-    theta = css[rho] / (rho + 1.0)
-    return np.maximum(x - theta, 0.0)
+from .geometry import (ConvexSet, MissingCapability, _as_vector, _box_bounds, _dimension,
+                       _positive, project_simplex)
 
 
 def _project_l1(x, radius: float) -> np.ndarray:
@@ -93,78 +45,15 @@ def _project_l1(x, radius: float) -> np.ndarray:
     return np.sign(x) * project_simplex(np.abs(x), radius)
 
 
-# -- base class ---------------------------------------------------------------------
-class ConvexSet:
-    r"""A compact convex set given by its linear minimization oracle.
-
-    Subclasses implement :meth:`lmo`; the other methods are optional and
-    raise :class:`NotImplementedError` (or return None) when not cheap.
-
-    Attributes
-    ----------
-    dim : int or None
-        Length of the (flattened) points, when the set fixes it.
-    shape : tuple or None
-        Matrix shape for matrix sets (points are flattened row-major).
-    """
-
-    dim: int | None = None
-    shape: tuple | None = None
-    #: whether :meth:`project` is available
-    has_projection = False
-
-    def lmo(self, g) -> np.ndarray:
-        r"""A minimizer of :math:`\langle g, s\rangle` over the set (a vertex), shape (dim,)."""
-        raise NotImplementedError
-
-    def __call__(self, g) -> np.ndarray:
-        return self.lmo(g)
-
-    def project(self, x) -> np.ndarray:
-        """Euclidean projection onto the set (only where cheap: see ``has_projection``)."""
-        raise NotImplementedError(f"{type(self).__name__} offers no projection.")
-
-    def contains(self, x, tol: float = 1e-9) -> bool | None:
-        """Whether ``x`` lies in the set up to ``tol`` (None: the set cannot tell)."""
-        return None
-
-    @property
-    def diameter(self) -> float | None:
-        """Euclidean diameter (None when unknown)."""
-        return None
-
-    def vertex_id(self, v):
-        """A hashable id of the vertex ``v`` (the bytes of the array by default)."""
-        return np.ascontiguousarray(v).tobytes()
-
-    def vertex(self, dim: int | None = None) -> np.ndarray:
-        """One vertex of the set (``lmo`` of the zero vector): the default ``x0``."""
-        dim = self.dim if dim is None else dim
-        if dim is None:
-            raise ValueError(f"{type(self).__name__} does not fix its dimension: give `x0` "
-                             "(or the set's dimension argument `n`).")
-        return self.lmo(np.zeros(dim))
-
-    def _check_dim(self, g: np.ndarray) -> None:
-        if self.dim is not None and g.size != self.dim:
-            raise ValueError(
-                f"{type(self).__name__}: the gradient `g` has {g.size} entries; the set has "
-                f"dimension {self.dim}.")
-
-    def __repr__(self) -> str:
-        fields = ", ".join(f"{k}={v!r}" for k, v in self._repr_fields().items())
-        return f"{type(self).__name__}({fields})"
-
-    def _repr_fields(self) -> dict:
-        return {}
-
-
 # -- simplices and balls ----------------------------------------------------------------
 class Simplex(ConvexSet):
     r"""Scaled probability simplex :math:`\{x \in \mathbb{R}^n : x \ge 0, \sum_i x_i = r\}`.
 
     LMO: :math:`r e_{i^*}` with :math:`i^* = \operatorname{argmin}_i g_i`,
-    :math:`O(n)`. Projection: sort-based, :math:`O(n \log n)`.
+    :math:`O(n)`. Projection: sort-based, :math:`O(n \log n)`. Mirror map:
+    Euclidean (the mirror step is the projected gradient step);
+    :meth:`with_entropy` gives the same set with the entropy mirror map
+    (multiplicative weights, :class:`~optkit.problems.geometry.EntropySimplex`).
 
     Parameters
     ----------
@@ -201,6 +90,16 @@ class Simplex(ConvexSet):
     @property
     def diameter(self):
         return self.radius * math.sqrt(2.0)
+
+    def bregman_radius(self, x0):
+        r""":math:`\max_i \frac12\|r e_i - x_0\|^2`, the farthest vertex."""
+        x0 = self._check_point(x0, "x0")
+        return 0.5 * (float(x0 @ x0) - 2.0 * self.radius * float(x0.min()) + self.radius ** 2)
+
+    def with_entropy(self):
+        """The same simplex with the entropy mirror map (:class:`~optkit.problems.geometry.EntropySimplex`)."""
+        from .geometry import EntropySimplex
+        return EntropySimplex(self.radius, self.dim)
 
     def _repr_fields(self):
         return {"radius": self.radius, "n": self.dim}
@@ -251,6 +150,12 @@ class CappedSimplex(ConvexSet):
     def diameter(self):
         return self.radius * math.sqrt(2.0)
 
+    def bregman_radius(self, x0):
+        r"""The farthest vertex: :math:`\max(\frac12\|x_0\|^2, \max_i \frac12\|r e_i - x_0\|^2)`."""
+        x0 = self._check_point(x0, "x0")
+        sq = float(x0 @ x0)
+        return 0.5 * max(sq, sq - 2.0 * self.radius * float(x0.min()) + self.radius ** 2)
+
     def _repr_fields(self):
         return {"radius": self.radius, "n": self.dim}
 
@@ -298,8 +203,16 @@ class L1Ball(ConvexSet):
     def diameter(self):
         return 2.0 * self.radius
 
+    def bregman_radius(self, x0):
+        r"""The farthest vertex: :math:`\frac12(\|x_0\|^2 + 2r\|x_0\|_\infty + r^2)`."""
+        return _l1_radius(self._check_point(x0, "x0"), self.radius)
+
     def _repr_fields(self):
         return {"radius": self.radius, "n": self.dim}
+
+
+def _l1_radius(x0, r):
+    return 0.5 * (float(x0 @ x0) + 2.0 * r * float(np.abs(x0).max()) + r * r)
 
 
 class LpBall(ConvexSet):
@@ -378,6 +291,25 @@ class LpBall(ConvexSet):
             return None
         return 2.0 * self.radius * self.dim ** (0.5 - 1.0 / self.p)
 
+    def bregman_radius(self, x0):
+        r""":math:`\max_{\|u\|_p \le r}\frac12\|u - x_0\|^2`: exact for
+        :math:`p \in \{1, 2, \infty\}` (:math:`\frac12(r + \|x_0\|)^2` for p = 2),
+        else the bound :math:`\frac12\operatorname{diam}^2`."""
+        x0 = self._check_point(x0, "x0")
+        r = self.radius
+        if self.p == 1.0:
+            return _l1_radius(x0, r)
+        if self.p == 2.0:
+            return 0.5 * (r + float(np.linalg.norm(x0))) ** 2
+        if self.p == math.inf:
+            return 0.5 * float(np.sum((r + np.abs(x0)) ** 2))
+        return super().bregman_radius(x0)
+
+    def _implements(self, op):
+        if op == "bregman_radius":
+            return self.p in (1.0, 2.0, math.inf) or self.diameter is not None
+        return super()._implements(op)
+
     def _repr_fields(self):
         return {"p": self.p, "radius": self.radius, "n": self.dim}
 
@@ -386,6 +318,8 @@ class Box(ConvexSet):
     r"""The box :math:`\{x : \ell \le x \le u\}`.
 
     LMO: :math:`s_i = \ell_i` where :math:`g_i > 0`, else :math:`u_i`.
+    Projection: clipping. Mirror map: Euclidean; :meth:`with_entropy` gives
+    the Fermi-Dirac entropy (:class:`~optkit.problems.geometry.BoxEntropy`).
 
     Parameters
     ----------
@@ -398,24 +332,7 @@ class Box(ConvexSet):
     has_projection = True
 
     def __init__(self, lower, upper, n: int | None = None):
-        n = _dimension(n, "n")
-        lo = np.asarray(lower, dtype=float)
-        up = np.asarray(upper, dtype=float)
-        if lo.ndim > 1 or up.ndim > 1:
-            raise ValueError("`lower` and `upper` must be scalars or 1-D arrays.")
-        size = max(lo.size if lo.ndim else 0, up.size if up.ndim else 0, n or 0)
-        if size == 0:
-            raise ValueError("Box: give array bounds or the dimension `n`.")
-        try:
-            lo, up = np.broadcast_to(lo, (size,)).copy(), np.broadcast_to(up, (size,)).copy()
-        except ValueError:
-            raise ValueError(f"`lower` and `upper` must have the same length; got {lo.shape} "
-                             f"and {up.shape}.") from None
-        if not (np.all(np.isfinite(lo)) and np.all(np.isfinite(up))):
-            raise ValueError("`lower` and `upper` must be finite (the set must be compact).")
-        if np.any(lo > up):
-            raise ValueError("`lower` must be <= `upper` entrywise.")
-        self.lower, self.upper, self.dim = lo, up, size
+        self.lower, self.upper, self.dim = _box_bounds(lower, upper, n)
 
     def lmo(self, g):
         g = _as_vector(g)
@@ -436,6 +353,16 @@ class Box(ConvexSet):
     @property
     def diameter(self):
         return float(np.linalg.norm(self.upper - self.lower))
+
+    def bregman_radius(self, x0):
+        r""":math:`\frac12\sum_i \max\{(x_{0,i} - \ell_i)^2, (u_i - x_{0,i})^2\}`."""
+        x0 = self._check_point(x0, "x0")
+        return 0.5 * float(np.sum(np.maximum((x0 - self.lower) ** 2, (self.upper - x0) ** 2)))
+
+    def with_entropy(self):
+        """The same box with the Fermi-Dirac entropy mirror map (:class:`~optkit.problems.geometry.BoxEntropy`)."""
+        from .geometry import BoxEntropy
+        return BoxEntropy(self.lower, self.upper)
 
     def _repr_fields(self):
         return {"n": self.dim}
@@ -459,6 +386,8 @@ class KSparsePolytope(ConvexSet):
     n : int, optional
         Dimension (checked against ``k``; otherwise checked at each call).
     """
+
+    has_projection = True
 
     def __init__(self, k: int, radius: float = 1.0, n: int | None = None):
         self.dim = _dimension(n, "n")
@@ -493,6 +422,45 @@ class KSparsePolytope(ConvexSet):
     @property
     def diameter(self):
         return 2.0 * self.radius * math.sqrt(self.k)
+
+    def project(self, x):
+        r"""Projection onto :math:`\{\|u\|_\infty \le r, \|u\|_1 \le K r\}`.
+
+        :math:`u_i = \operatorname{sign}(v_i)\operatorname{clip}(|v_i| - \theta, 0, r)`
+        with :math:`\theta = 0` when the clipped point satisfies the
+        :math:`\ell_1` constraint, else the root of
+        :math:`\sum_i \operatorname{clip}(|v_i| - \theta, 0, r) = K r`
+        (the KKT conditions; the sum is piecewise linear and decreasing in
+        :math:`\theta`: bisection to locate the piece, then its exact root).
+        """
+        v = np.asarray(x, dtype=float).reshape(-1)
+        r, cap = self.radius, self.k * self.radius
+        a = np.abs(v)
+        if np.minimum(a, r).sum() <= cap:
+            return np.clip(v, -r, r)
+        lo, hi = 0.0, float(a.max())
+        for _ in range(200):                     # f(lo) > cap >= f(hi)
+            mid = 0.5 * (lo + hi)
+            if np.clip(a - mid, 0.0, r).sum() > cap:
+                lo = mid
+            else:
+                hi = mid
+            if hi - lo <= 1e-15 * max(1.0, hi):
+                break
+        # exact root on the linear piece: free entries 0 < a - theta < r
+        theta = 0.5 * (lo + hi)
+        free = (a - theta > 0) & (a - theta < r)
+        if np.any(free):
+            capped = np.count_nonzero(a - theta >= r)
+            theta = (a[free].sum() + capped * r - cap) / np.count_nonzero(free)
+        return np.sign(v) * np.clip(a - theta, 0.0, r)
+
+    def bregman_radius(self, x0):
+        r"""The farthest vertex: :math:`\frac12(\|x_0\|^2 + 2r\sum_{K\ \mathrm{largest}}|x_{0,i}| + K r^2)`."""
+        x0 = self._check_point(x0, "x0")
+        top = np.sort(np.abs(x0))[::-1][: self.k].sum()
+        return 0.5 * (float(x0 @ x0) + 2.0 * self.radius * float(top)
+                      + self.k * self.radius ** 2)
 
     def _repr_fields(self):
         return {"k": self.k, "radius": self.radius, "n": self.dim}
@@ -635,6 +603,27 @@ class NuclearNormBall(ConvexSet):
     def diameter(self):
         return 2.0 * self.radius
 
+    #: the projection takes a full SVD, O(m n min(m, n))
+    has_projection = True
+
+    def project(self, x):
+        r"""Projection: a full SVD :math:`U\operatorname{diag}(\sigma)V^\top` and
+        :math:`U\operatorname{diag}(\Pi_{\ell_1(r)}(\sigma))V^\top`, :math:`O(mn\min(m, n))`."""
+        X = np.asarray(x, dtype=float).reshape(self.shape)
+        U, S, Vt = np.linalg.svd(X, full_matrices=False)
+        if S.sum() <= self.radius:
+            return X.reshape(-1).copy()
+        S = project_simplex(S, self.radius)
+        return ((U * S) @ Vt).reshape(-1)
+
+    def bregman_radius(self, x0):
+        r"""The farthest extreme point :math:`-r u_1 v_1^\top`:
+        :math:`\frac12(\|X_0\|_F^2 + 2r\sigma_1(X_0) + r^2)`."""
+        X = np.asarray(x0, dtype=float).reshape(self.shape)
+        sigma = np.linalg.svd(X, compute_uv=False)[0]
+        return 0.5 * (float(np.sum(X * X)) + 2.0 * self.radius * float(sigma)
+                      + self.radius ** 2)
+
     def _repr_fields(self):
         return {"radius": self.radius, "shape": self.shape}
 
@@ -702,6 +691,14 @@ class Spectraplex(ConvexSet):
     def diameter(self):
         return self.radius * math.sqrt(2.0)
 
+    def bregman_radius(self, x0):
+        r"""The farthest extreme point :math:`r v v^\top`:
+        :math:`\frac12(\|X_0\|_F^2 - 2r\lambda_{\min}(X_0) + r^2)`."""
+        X = np.asarray(x0, dtype=float).reshape(self.shape)
+        lam = np.linalg.eigvalsh((X + X.T) * 0.5)[0]
+        return 0.5 * (float(np.sum(X * X)) - 2.0 * self.radius * float(lam)
+                      + self.radius ** 2)
+
     def _repr_fields(self):
         return {"n": self.n, "radius": self.radius}
 
@@ -758,6 +755,15 @@ class Birkhoff(ConvexSet):
     @property
     def diameter(self):
         return math.sqrt(2.0 * self.n)
+
+    def bregman_radius(self, x0):
+        r"""The farthest permutation matrix :math:`P`:
+        :math:`\frac12(\|X_0\|_F^2 - 2\min_P\langle P, X_0\rangle + n)` (an assignment)."""
+        from scipy.optimize import linear_sum_assignment
+
+        X = np.asarray(x0, dtype=float).reshape(self.shape)
+        rows, cols = linear_sum_assignment(X)
+        return 0.5 * (float(np.sum(X * X)) - 2.0 * float(X[rows, cols].sum()) + self.n)
 
     def _repr_fields(self):
         return {"n": self.n}
@@ -868,13 +874,42 @@ def as_lmo(obj) -> ConvexSet:
 
 
 class _Wrapper(ConvexSet):
+    """Delegates every geometry operation (and its capabilities) to ``inner``."""
+
     def __init__(self, inner):
         self.inner = as_lmo(inner)
         self.dim, self.shape = self.inner.dim, self.inner.shape
         self.has_projection = self.inner.has_projection
+        self.norm, self.mirror = self.inner.norm, self.inner.mirror
+        self.strong_convexity = self.inner.strong_convexity
+
+    @property
+    def capabilities(self):
+        return self.inner.capabilities
 
     def project(self, x):
         return self.inner.project(x)
+
+    def prox(self, v, step=1.0):
+        return self.inner.prox(v, step)
+
+    def mirror_step(self, x, g, step):
+        return self.inner.mirror_step(x, g, step)
+
+    def log_mirror_step(self, logx, g, step):
+        return self.inner.log_mirror_step(logx, g, step)
+
+    def bregman(self, u, x):
+        return self.inner.bregman(u, x)
+
+    def bregman_radius(self, x0):
+        return self.inner.bregman_radius(x0)
+
+    def value(self, x):
+        return self.inner.value(x)
+
+    def prox_center(self):
+        return self.inner.prox_center()
 
     def contains(self, x, tol=1e-9):
         return self.inner.contains(x, tol)
