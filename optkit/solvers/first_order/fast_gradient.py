@@ -13,8 +13,8 @@ from ..._core.registry import register
 from ..._core.solver import Solver, State
 from .gradient import _not_descent
 from .preconditioners import IDENTITY
-from ._smoothness import (LipschitzSearchOptions, backtracking_failure, curvature_holds,
-                          upper_model_holds, value_test_unreliable)
+from .._linesearch import adaptive_L, curvature_holds, value_test_unreliable
+from ._smoothness import LipschitzSearchOptions
 
 __all__ = ["FastGradientMethod", "FastGradientOptions", "FastGradientState"]
 
@@ -45,6 +45,10 @@ class FastGradientState(State):
     L: float               # the estimate the last step was taken with
     L_next: float          # the first trial of the next step
     restarts: int = 0
+
+
+class _NotDescent(Exception):
+    """Raised inside a trial: the preconditioned direction is not a descent direction."""
 
 
 def _next_weight(A: float, L: float, mu: float) -> float:
@@ -140,38 +144,50 @@ class FastGradientMethod(Solver):
     def step(self, state, budget):
         oracle, opts, metric = self.oracle, self.options, self.metric
         x, v, A, mu = state.x, state.v, state.A, opts.mu
-        L = state.L_next
         adaptive = opts.step == "adaptive"
-        w = y_prev = None
-        for trial in range(opts.max_backtracks + 1):
+        fun_and_grad, fun, grad = oracle.fun_and_grad, oracle.fun, oracle.grad
+        w = y_prev = gw = None
+        # the last trial's quantities, read after the search (cells: no allocation per trial)
+        a = A_new = v_new = g_y = d = sq = None
+
+        def trial(L):
+            nonlocal w, y_prev, gw, a, A_new, v_new, g_y, d, sq
             a = _next_weight(A, L, mu)
             A_new = A + a
             y = (A * x + a * v) / A_new
-            f_y, g_y = oracle.fun_and_grad(y)
+            f_y, g_y = fun_and_grad(y)
             if w is None or y_prev is None or not np.array_equal(y, y_prev):
                 w = metric.direction(g_y)   # G^{-1} g_y (g_y itself for FGM)
                 gw, y_prev = float(g_y @ w), y
                 if not metric.is_identity and gw <= 0.0 and np.any(g_y):
-                    return dataclasses.replace(state, failure=_not_descent(metric, gw))
+                    raise _NotDescent(gw)
             v_new = ((1.0 + mu * A) * v + a * (mu * y - w)) / (1.0 + mu * A_new)
             x_new = (A * x + a * v_new) / A_new
-            f_new = oracle.fun(x_new)
+            f_new = fun(x_new)
             if not adaptive:
-                break
+                return x_new, f_new
             d = x_new - y
             # with mu = 0 (required by a non-identity metric) d = -(a^2/A_new) G^{-1} g_y
             sq = metric.step_sqnorm(d, gw, a * a / A_new)
-            model_decrease = -(g_y @ d + 0.5 * L * sq)
-            if value_test_unreliable(abs(model_decrease), f_y) and np.isfinite(f_new):
-                if curvature_holds(oracle.grad(x_new), g_y, d, L, sq):
-                    break
-            elif upper_model_holds(f_new, f_y - model_decrease, f_y):
-                break
-            L *= 2.0
-        else:
-            if not np.isfinite(f_new):
-                return dataclasses.replace(state, x=x_new, fun=f_new)
-            return dataclasses.replace(state, failure=backtracking_failure(opts.max_backtracks, L))
+            return x_new, f_new, f_y, -(g_y @ d + 0.5 * L * sq)
+
+        def curvature(x_new, L):
+            g_new = grad(x_new)
+            return g_new if curvature_holds(g_new, g_y, d, L, sq) else None
+
+        try:
+            if adaptive:
+                res = adaptive_L(trial, curvature, state.L_next, opts.max_backtracks)
+                if not res.ok:
+                    if res.failure is not None:
+                        return dataclasses.replace(state, failure=res.failure)
+                    return dataclasses.replace(state, x=res.x, fun=res.fun)
+                x_new, f_new, L = res.x, res.fun, res.L
+            else:
+                L = state.L_next
+                x_new, f_new = trial(L)
+        except _NotDescent as exc:
+            return dataclasses.replace(state, failure=_not_descent(metric, exc.args[0]))
 
         restarts = state.restarts
         if opts.restart == "function" and f_new > state.fun and not value_test_unreliable(

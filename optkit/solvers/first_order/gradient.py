@@ -9,8 +9,8 @@ import numpy as np
 from ..._core.registry import register
 from ..._core.solver import Solver, State
 from .preconditioners import IDENTITY
-from ._smoothness import (LipschitzSearchOptions, backtracking_failure, curvature_holds,
-                          upper_model_holds, value_test_unreliable)
+from .._linesearch import adaptive_L, curvature_holds
+from ._smoothness import LipschitzSearchOptions
 
 __all__ = ["GradientMethod", "GradientMethodOptions", "GradientState"]
 
@@ -111,28 +111,28 @@ class GradientMethod(Solver):
             f_new, g_new = oracle.fun_and_grad(x_new)
             return GradientState(x=x_new, fun=f_new, jac=g_new, L=opts.L, L_next=opts.L,
                                  grad_norm=float(np.linalg.norm(g_new)))
-        L = state.L_next
-        g_new = None
-        for trial in range(opts.max_backtracks + 1):
+        grad, fun = oracle.grad, oracle.fun
+
+        def trial(L):
             x_new = x - w / L
-            f_new = oracle.fun(x_new)
-            if value_test_unreliable(gg / (2 * L), f) and np.isfinite(f_new):
-                g_new = oracle.grad(x_new)
-                d = x_new - x
-                if curvature_holds(g_new, g, d, L, metric.step_sqnorm(d, gg, 1.0 / L)):
-                    break
-            elif upper_model_holds(f_new, f - gg / (2 * L), f):
-                break
-            L *= 2.0
-        else:
-            if not np.isfinite(f_new):
-                # f is non-finite however short the step: the driver's guard
-                # reports it (status 3) and returns the last finite iterate
-                return dataclasses.replace(state, x=x_new, fun=f_new)
-            return dataclasses.replace(state, failure=backtracking_failure(opts.max_backtracks, L))
-        g_new = oracle.grad(x_new)        # cached when the curvature test computed it
-        return GradientState(x=x_new, fun=f_new, jac=g_new, L=L, L_next=L / 2.0,
-                             backtracks=trial, grad_norm=float(np.linalg.norm(g_new)))
+            return x_new, fun(x_new), f, gg / (2 * L)
+
+        def curvature(x_new, L):
+            g_new = grad(x_new)
+            d = x_new - x
+            return g_new if curvature_holds(g_new, g, d, L, metric.step_sqnorm(d, gg, 1.0 / L)) \
+                else None
+
+        res = adaptive_L(trial, curvature, state.L_next, opts.max_backtracks)
+        if not res.ok:
+            if res.failure is not None:
+                return dataclasses.replace(state, failure=res.failure)
+            # f is non-finite however short the step: the driver's guard reports it
+            return dataclasses.replace(state, x=res.x, fun=res.fun)
+        x_new, L = res.x, res.L
+        g_new = res.grad if res.grad is not None else grad(x_new)
+        return GradientState(x=x_new, fun=res.fun, jac=g_new, L=L, L_next=L / 2.0,
+                             backtracks=res.n_trials - 1, grad_norm=float(np.linalg.norm(g_new)))
 
     def certificate(self, state):
         return state.grad_norm

@@ -10,8 +10,8 @@ import scipy.linalg
 from ..._core.options import option
 from ..._core.registry import register
 from ..._core.solver import Solver, State
-from ._smoothness import (LipschitzSearchOptions, backtracking_failure, curvature_holds,
-                          upper_model_holds, value_test_unreliable)
+from .._linesearch import adaptive_L, curvature_holds
+from ._smoothness import LipschitzSearchOptions
 from .preconditioned import MATRIX_DOC, _Preconditioned
 from .preconditioners import MAX_TAU, TAU_LIMIT_MESSAGE, curvature_operator, lanczos
 
@@ -134,25 +134,27 @@ class KrylovGradientMethod(_Preconditioned, Solver):
             return dataclasses.replace(state, failure=(
                 "The Krylov model matrix V^T B V is not positive definite: the curvature "
                 "matrix B must be positive definite on the gradients."))
-        L = state.L_next
         adaptive = opts.step == "adaptive"
+        fun, grad = oracle.fun, oracle.grad
         if not adaptive:
             L = opts.L
-        for trial in range(opts.max_backtracks + 1):
             x_new = x - w / L
-            f_new = oracle.fun(x_new)
-            if not adaptive:
-                break
-            if value_test_unreliable(gw / (2 * L), f) and np.isfinite(f_new):
-                if curvature_holds(oracle.grad(x_new), g, x_new - x, L, gw / (L * L)):
-                    break
-            elif upper_model_holds(f_new, f - gw / (2 * L), f):
-                break
-            L *= 2.0
+            f_new = fun(x_new)
         else:
-            if not np.isfinite(f_new):
-                return dataclasses.replace(state, x=x_new, fun=f_new)
-            return dataclasses.replace(state, failure=backtracking_failure(opts.max_backtracks, L))
+            def trial(L):
+                x_new = x - w / L
+                return x_new, fun(x_new), f, gw / (2 * L)
+
+            def curvature(x_new, L):
+                g_new = grad(x_new)
+                return g_new if curvature_holds(g_new, g, x_new - x, L, gw / (L * L)) else None
+
+            res = adaptive_L(trial, curvature, state.L_next, opts.max_backtracks)
+            if not res.ok:
+                if res.failure is not None:
+                    return dataclasses.replace(state, failure=res.failure)
+                return dataclasses.replace(state, x=res.x, fun=res.fun)
+            x_new, f_new, L = res.x, res.fun, res.L
         g_new = oracle.grad(x_new)
         return KrylovGradientState(x=x_new, fun=f_new, jac=g_new, L=L,
                                    L_next=L / 2.0 if adaptive else L, subspace_dim=m,

@@ -11,9 +11,9 @@ import scipy.sparse as sp
 
 from ..._core.options import Options, option
 from ..._core.oracle import CountedSmoothOracle
-from ..first_order._smoothness import upper_model_holds, value_test_unreliable
+from .._linesearch import AdaptiveShortStep, AgnosticStep, ExactStep, ShortStep
 
-__all__ = ["LMOOracle", "dot", "dots", "FWStepOptions", "StepRule", "ActiveSet", "VertexCache",
+__all__ = ["LMOOracle", "dot", "dots", "FWStepOptions", "make_step_rule", "ActiveSet", "VertexCache",
            "prepare_x0"]
 
 #: weights below this are dropped from active sets (ALGORITHMS.md section 6 pitfalls)
@@ -88,11 +88,6 @@ def dots(g, V: np.ndarray) -> np.ndarray:
     return V @ g
 
 
-def gnorm2_diff(g1, g0, d, gamma) -> float:
-    """``<g1 - g0, gamma d>`` for dense or sparse gradients."""
-    return gamma * (dot(g1, d) - dot(g0, d))
-
-
 def prepare_x0(oracle, x0, project: bool, tol: float) -> np.ndarray:
     """x0 itself when it lies in the set; its projection when asked; else an error."""
     cset = oracle.set
@@ -139,89 +134,27 @@ class FWStepOptions(Options):
                              "step='adaptive'.")
 
 
-class StepRule:
-    """The step-size rules of ``FWStepOptions``, shared by the variants.
+def make_step_rule(options: FWStepOptions, oracle):
+    """The step rule of ``options.step``, a :mod:`~optkit.solvers._linesearch`
+    object called as ``rule(x, f, g, d, slope, gamma_max, k, L) -> StepResult``."""
+    rule = options.step
+    if rule == "agnostic":
+        return AgnosticStep(oracle)
+    if rule == "short":
+        return ShortStep(oracle, options.L)
+    if rule == "exact":
+        return ExactStep(oracle, options.line_search, oracle.problem.provides("hessp"))
+    return AdaptiveShortStep(oracle, options.max_backtracks, dot=dot)
 
-    ``__call__`` returns ``(gamma, x_new, f_new, g_new, L_used, failure)``;
-    ``g_new`` is the gradient at ``x_new`` when the rule computed it (else None).
-    """
 
-    def __init__(self, options: FWStepOptions, oracle):
-        self.opts = options
-        self.oracle = oracle
-        self.has_hessp = oracle.problem.provides("hessp")
-
-    def initial_L(self, x, g, d) -> float:
-        """``opts.L``, or ``||grad(x + eps d) - grad(x)|| / (eps ||d||)`` (Pedregosa et al. 2020)."""
-        if self.opts.L is not None:
-            return self.opts.L
-        if self.opts.step != "adaptive":
-            return math.nan
-        nd = math.sqrt(float(d @ d))
-        if nd == 0:
-            return 1.0
-        eps = 1e-3
-        g1 = self.oracle.grad(x + (eps / nd) * d)
-        diff = (g1 - g) if not sp.issparse(g) else (g1 - g).toarray().reshape(-1)
-        L = float(np.linalg.norm(np.asarray(diff).reshape(-1))) / eps
-        return L if L > 0 and math.isfinite(L) else 1.0
-
-    def __call__(self, x, f, g, d, slope, gamma_max, k, L_prev):
-        """Step along ``d`` (``slope = -<g, d> >= 0``), ``gamma`` in [0, gamma_max]."""
-        opts, oracle = self.opts, self.oracle
-        rule = opts.step
-        if rule == "agnostic":
-            gamma = min(gamma_max, 2.0 / (k + 2.0))
-            x_new = x + gamma * d
-            return gamma, x_new, oracle.fun(x_new), None, math.nan, None
-        dd = float(d @ d)
-        if dd == 0.0 or slope <= 0.0:
-            return 0.0, x, f, g, L_prev, None
-        if rule == "short":
-            gamma = min(gamma_max, slope / (opts.L * dd))
-            x_new = x + gamma * d
-            return gamma, x_new, oracle.fun(x_new), None, opts.L, None
-        if rule == "exact":
-            if opts.line_search is not None:
-                gamma = float(opts.line_search(x, d, gamma_max))
-                if not (0.0 <= gamma <= gamma_max * (1 + 1e-12)) or math.isnan(gamma):
-                    raise ValueError(f"`line_search` returned gamma = {gamma!r}; expected a "
-                                     f"number in [0, gamma_max = {gamma_max}].")
-                gamma = min(gamma, gamma_max)
-            else:
-                if self.has_hessp:
-                    curv = float(d @ oracle.hessp(x, d))
-                else:
-                    tau = min(gamma_max, 1.0)    # away steps: gamma_max may be huge
-                    f_tau = oracle.fun(x + tau * d)
-                    curv = 2.0 * (f_tau - f + tau * slope) / (tau * tau)
-                gamma = gamma_max if curv <= 0 else min(gamma_max, slope / curv)
-            x_new = x + gamma * d
-            return gamma, x_new, oracle.fun(x_new), None, math.nan, None
-        # adaptive: backtracking on L (Pedregosa, Negiar, Askari & Jaggi, AISTATS 2020)
-        L = L_prev
-        for _ in range(opts.max_backtracks + 1):
-            gamma = min(gamma_max, slope / (L * dd))
-            x_new = x + gamma * d
-            f_new = oracle.fun(x_new)
-            decrease = gamma * slope - 0.5 * L * gamma * gamma * dd
-            if math.isfinite(f_new):
-                if value_test_unreliable(decrease, f):
-                    g_new = oracle.grad(x_new)
-                    # the gradient form of the test (curvature along d <= L), accurate
-                    # where the value test is rounding noise; written with dot() for
-                    # sparse gradients
-                    if gnorm2_diff(g_new, g, d, gamma) <= L * gamma * gamma * dd:
-                        return gamma, x_new, f_new, g_new, L, None
-                elif upper_model_holds(f_new, f - decrease, f):
-                    return gamma, x_new, f_new, None, L, None
-            L *= 2.0
-        if not math.isfinite(f_new):
-            return gamma, x_new, f_new, None, L, None
-        return 0.0, x, f, g, L, (
-            f"The adaptive step-size search failed: the upper model did not hold after "
-            f"{opts.max_backtracks} doublings (L = {L:.3g}).")
-
+def initial_L(options: FWStepOptions, rule, x, g, d) -> float:
+    """The first L: ``options.L``, the estimate of :class:`AdaptiveShortStep`
+    (Pedregosa et al. 2020), or nan for the rules without L."""
+    if options.L is not None:
+        return options.L
+    if options.step != "adaptive":
+        return math.nan
+    return rule.initial_L(x, g, d)
 
 
 class ActiveSet:

@@ -62,7 +62,7 @@ class _ActiveSetFW(_FWBase):
         s_row = self.active.row(cset.vertex_id(s), s)
         w = self.active.weights(w)
         gap = dot(g, x0) - dot(g, s)
-        L = self.rule.initial_L(x0, g, s - x0)
+        L = self._initial_L(x0, g, s - x0)
         return ActiveSetState(x=x0, fun=f, jac=g, gap=gap, s=s, s_row=s_row, weights=w,
                               n_active=1, L=L, k=0)
 

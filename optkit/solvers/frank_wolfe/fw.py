@@ -9,7 +9,7 @@ import numpy as np
 
 from ..._core.registry import register
 from ..._core.solver import Solver, State
-from ._common import FWStepOptions, LMOOracle, StepRule, dot, prepare_x0
+from ._common import FWStepOptions, LMOOracle, dot, initial_L, make_step_rule, prepare_x0
 
 __all__ = ["FrankWolfe", "FrankWolfeOptions", "FWState"]
 
@@ -42,7 +42,7 @@ class _FWBase(Solver):
 
     def _start(self, oracle, x0):
         self.oracle = oracle
-        self.rule = StepRule(self.options, oracle)
+        self.rule = make_step_rule(self.options, oracle)
         x0 = prepare_x0(oracle, x0, self.options.project_x0, self.options.feasibility_tol)
         f, g = oracle.fun_and_grad(x0)
         s = oracle.lmo(g)
@@ -58,13 +58,15 @@ class _FWBase(Solver):
         L_prev = state.L / 2.0 if math.isfinite(state.L) else state.L
         if self.options.step == "short":
             L_prev = self.options.L
-        gamma, x_new, f_new, g_new, L, failure = self.rule(
-            x, f, g, d, slope, gamma_max, state.k, L_prev)
-        if failure is not None:
-            return dataclasses.replace(state, failure=failure)
-        if not math.isfinite(f_new):
-            return dataclasses.replace(state, x=x_new, fun=f_new)
-        return gamma, x_new, f_new, g_new, L
+        res = self.rule(x, f, g, d, slope, gamma_max, state.k, L_prev)
+        if res.failure is not None:
+            return dataclasses.replace(state, failure=res.failure)
+        if not math.isfinite(res.fun):
+            return dataclasses.replace(state, x=res.x, fun=res.fun)
+        return res.step, res.x, res.fun, res.grad, res.L
+
+    def _initial_L(self, x, g, d):
+        return initial_L(self.options, self.rule, x, g, d)
 
     def certificate(self, state):
         return state.gap
@@ -130,7 +132,7 @@ class FrankWolfe(_FWBase):
     def init(self, oracle, x0, tol):
         x0, f, g, s = self._start(oracle, x0)
         gap = dot(g, x0) - dot(g, s)
-        L = self.rule.initial_L(x0, g, s - x0)
+        L = self._initial_L(x0, g, s - x0)
         return FWState(x=x0, fun=f, jac=g, gap=gap, s=s, L=L, k=0)
 
     def step(self, state, budget):

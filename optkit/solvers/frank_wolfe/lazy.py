@@ -104,7 +104,7 @@ class LazyFrankWolfe(_FWBase):
         self.cache = VertexCache(x0.size, size)
         self.cache.add(oracle.set.vertex_id(s), s)
         gap = dot(g, x0) - dot(g, s)
-        L = self.rule.initial_L(x0, g, s - x0)
+        L = self._initial_L(x0, g, s - x0)
         dual = f - gap
         return LazyState(x=x0, fun=f, jac=g, gap_bound=f - dual, dual=dual, phi=gap / 2.0,
                          gap=gap, L=L, k=0, lmo_called=True)
