@@ -23,6 +23,16 @@ the closed form
 \ell_i, u_i\bigr)` (a one-dimensional convex function restricted to an interval
 is minimized at the projection of its unconstrained minimizer).
 
+Penalties implement the geometry protocol of :mod:`optkit.problems.geometry`
+(``prox``, ``value``; ``project``, ``contains`` and, for a bounded box,
+``lmo`` when they are indicators). :class:`CompositeProblem` accepts any
+penalty with a prox: a :class:`SeparablePenalty`, a set of
+:mod:`optkit.problems.sets` (its indicator: the prox is the projection), or
+any object with ``prox(v, step)`` and ``value(x)`` (or ``__call__``).
+The coordinate methods need the compiled separable form ``(l1, l2, lower,
+upper)`` (:meth:`CompositeProblem.separable_form`, the oracle
+``"separable_penalty"``) and refuse other penalties with a message naming it.
+
 The ready-made problems :class:`Lasso`, :class:`ElasticNet` and
 :class:`L1LogisticRegression` use scikit-learn's scaling of the data term
 (the mean loss over samples).
@@ -37,10 +47,11 @@ import numpy as np
 
 from ._data import check_matrix, check_targets
 from .base import Problem, SmoothProblem
+from .geometry import Geometry, MissingCapability
 from .glm import LeastSquares, LogisticRegression
 
-__all__ = ["SeparablePenalty", "L1", "L2Squared", "ElasticNetPenalty", "Box", "NonNegative",
-           "CompositeProblem", "Lasso", "ElasticNet", "L1LogisticRegression"]
+__all__ = ["SeparablePenalty", "ProxPenalty", "as_penalty", "L1", "L2Squared",
+           "ElasticNetPenalty", "Box", "NonNegative", "CompositeProblem", "Lasso", "ElasticNet", "L1LogisticRegression"]
 
 
 def _check_reg(value, name):
@@ -62,7 +73,7 @@ def _check_reg(value, name):
     return float(arr) if arr.ndim == 0 else arr
 
 
-class SeparablePenalty:
+class SeparablePenalty(Geometry):
     r"""Separable penalty :math:`g(x) = \sum_i \lambda_{1,i}|x_i| +
     \frac{\lambda_{2,i}}{2}x_i^2 + \iota_{[\ell_i, u_i]}(x_i)`.
 
@@ -80,6 +91,11 @@ class SeparablePenalty:
     -----
     Scalars apply to every coordinate; arrays must have the problem's length.
     ``penalty_a + penalty_b`` adds the weights and intersects the boxes.
+
+    As a :class:`~optkit.problems.geometry.Geometry` it provides ``prox``,
+    ``value`` (also as ``penalty(x)``) and ``contains`` (the box); a pure box
+    indicator (no l1, l2 weight) also provides ``project`` (clipping), and
+    with finite bounds ``lmo`` and ``diameter``.
     """
 
     def __init__(self, l1=0.0, l2=0.0, lower=-np.inf, upper=np.inf, *, name=None):
@@ -104,6 +120,61 @@ class SeparablePenalty:
 
     def __repr__(self):
         return f"<{type(self).__name__} {self.name}>"
+
+    @property
+    def is_indicator(self) -> bool:
+        """Whether g is the indicator of its box (no l1 nor l2 weight)."""
+        return not np.any(np.asarray(self.l1)) and not np.any(np.asarray(self.l2))
+
+    @property
+    def bounded(self) -> bool:
+        """Whether every bound is finite."""
+        return bool(np.all(np.isfinite(self.lower)) and np.all(np.isfinite(self.upper)))
+
+    def _implements(self, op):
+        if op == "project":
+            return self.is_indicator
+        if op == "lmo":
+            return self.is_indicator and self.bounded
+        if op == "diameter":
+            return self.diameter is not None
+        return op in ("prox", "value", "contains")
+
+    def separable_form(self, d: int):
+        """``(l1, l2, lower, upper)`` as float64 arrays of length ``d`` (:meth:`arrays`)."""
+        return self.arrays(d)
+
+    def __call__(self, x) -> float:
+        """g(x) (:meth:`value`)."""
+        return self.value(x)
+
+    def contains(self, x, tol: float = 1e-9) -> bool:
+        """Whether ``x`` lies in the box (up to ``tol``)."""
+        x = np.asarray(x, dtype=float)
+        return bool(np.all(x >= self.lower - tol) and np.all(x <= self.upper + tol))
+
+    def project(self, v):
+        """Clip into the box (only for a pure box indicator: ``provides("project")``)."""
+        if not self.is_indicator:
+            self._missing("project")
+        return np.clip(np.asarray(v, dtype=float), self.lower, self.upper)
+
+    def lmo(self, g):
+        r"""A vertex of the (bounded) box minimizing :math:`\langle g, s\rangle`."""
+        if not (self.is_indicator and self.bounded):
+            self._missing("lmo")
+        g = np.asarray(g, dtype=float)
+        return np.where(g > 0, np.broadcast_to(self.lower, g.shape),
+                        np.broadcast_to(self.upper, g.shape)).astype(float)
+
+    @property
+    def diameter(self):
+        if not (self.is_indicator and self.bounded):
+            return None
+        w = np.asarray(self.upper, dtype=float) - np.asarray(self.lower, dtype=float)
+        if w.ndim == 0:
+            return None            # scalar bounds: the length is the problem's, unknown here
+        return float(np.linalg.norm(w))
 
     def __add__(self, other):
         if not isinstance(other, SeparablePenalty):
@@ -147,11 +218,109 @@ class SeparablePenalty:
         return val
 
     def prox(self, v, step=1.0):
-        r""":math:`\operatorname{prox}_{s g}(v)` for a step ``s`` (scalar or per coordinate)."""
+        r""":math:`\operatorname{prox}_{s g}(v)` for a step ``s`` (scalar or per coordinate).
+
+        .. math:: \operatorname{clip}\Bigl(\frac{\operatorname{sign}(v)
+                  \max(|v| - s\lambda_1, 0)}{1 + s\lambda_2}, \ell, u\Bigr)
+
+        (soft thresholding, shrinkage, then the box: Parikh & Boyd 2014, 6.1.3, 6.5.2).
+        """
         v = np.asarray(v, dtype=float)
         s = np.asarray(step, dtype=float)
         z = np.sign(v) * np.maximum(np.abs(v) - s * self.l1, 0.0) / (1.0 + s * self.l2)
         return np.clip(z, self.lower, self.upper)
+
+
+class ProxPenalty(Geometry):
+    r"""Any object with a prox as a penalty of the geometry protocol.
+
+    Parameters
+    ----------
+    inner : object
+        Has ``prox(v, step)`` returning
+        :math:`\operatorname{argmin}_u h(u) + \|u - v\|^2/(2 s)`, and
+        ``value(x)`` or ``__call__(x)`` returning :math:`h(x)` (without it the
+        composite objective has no value; methods that need ``fun`` refuse it).
+    name : str, optional
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> class Linf:                      # h = ||x||_inf; prox by Moreau: v - P_{l1 ball}(v)
+    ...     def prox(self, v, step):
+    ...         from optkit.problems.sets import L1Ball
+    ...         return v - L1Ball(step).project(v)
+    ...     def __call__(self, x):
+    ...         return float(np.max(np.abs(x)))
+    >>> pen = ProxPenalty(Linf())
+    >>> pen.prox(np.array([3.0, 1.0]), 1.0), pen.value(np.array([3.0, -4.0]))
+    (array([2., 1.]), 4.0)
+    """
+
+    def __init__(self, inner, *, name=None):
+        if not callable(getattr(inner, "prox", None)):
+            raise TypeError(f"`penalty` must have a method prox(v, step); "
+                            f"{type(inner).__name__} has none.")
+        self.inner = inner
+        if callable(getattr(inner, "value", None)):
+            self._value = inner.value
+        elif callable(inner):
+            self._value = inner
+        else:
+            self._value = None
+        self.name = name or getattr(inner, "name", None) or type(inner).__name__
+        self.dim = getattr(inner, "dim", None)
+
+    def _implements(self, op):
+        if op == "value":
+            return self._value is not None
+        return op == "prox"
+
+    def prox(self, v, step=1.0):
+        return np.asarray(self.inner.prox(v, step), dtype=float)
+
+    def value(self, x):
+        if self._value is None:
+            self._missing("value")
+        return float(self._value(x))
+
+    def __call__(self, x):
+        return self.value(x)
+
+    def __repr__(self):
+        return f"<ProxPenalty {self.name}>"
+
+
+def as_penalty(obj) -> Geometry:
+    """The penalty of a composite problem from ``obj``.
+
+    Parameters
+    ----------
+    obj : None, SeparablePenalty, Geometry with ``prox``, or object with ``prox(v, step)``
+        None is the zero penalty; a :class:`SeparablePenalty` or any
+        :class:`~optkit.problems.geometry.Geometry` providing ``prox`` (e.g.
+        a set of :mod:`optkit.problems.sets`: its indicator) is kept as it
+        is; another object with a ``prox`` method is wrapped in
+        :class:`ProxPenalty`.
+
+    Returns
+    -------
+    Geometry
+    """
+    if obj is None:
+        return SeparablePenalty(name="zero")
+    if isinstance(obj, Geometry):
+        if not obj.provides("prox"):
+            raise TypeError(f"`penalty` {obj!r} provides no `prox` (it provides: "
+                            f"{', '.join(sorted(obj.capabilities)) or 'nothing'}); a composite "
+                            "problem needs the prox of its nonsmooth part.")
+        return obj
+    if callable(getattr(obj, "prox", None)):
+        return ProxPenalty(obj)
+    raise TypeError(
+        "`penalty` must be a SeparablePenalty (L1, L2Squared, ElasticNetPenalty, Box, "
+        "NonNegative), a set of optkit.problems.sets, or an object with a method "
+        f"prox(v, step) (and value(x) or __call__(x)); got {type(obj).__name__}.")
 
 
 def _mean(alpha):
@@ -205,8 +374,10 @@ class CompositeProblem(Problem):
         :class:`~optkit.problems.synthetic.QuadraticProblem` are solved by
         compiled coordinate kernels; any other smooth problem through its
         ``grad`` (and ``hess``) oracles.
-    penalty : SeparablePenalty, optional
-        The separable part ``g``; None means ``g = 0``.
+    penalty : SeparablePenalty, set or object with ``prox(v, step)``, optional
+        The nonsmooth part ``g``; None means ``g = 0``. Any penalty with a
+        prox is accepted (see :func:`as_penalty`); the coordinate methods
+        need a :class:`SeparablePenalty` (``provides("separable_penalty")``).
     x0 : array_like, optional
         Default starting point (the smooth problem's, else zeros when its
         dimension is known).
@@ -224,37 +395,58 @@ class CompositeProblem(Problem):
 
     family = "composite"
     default_method = "bcd"
-    oracle_names = ("fun", "grad", "hess", "prox")
+    oracle_names = ("fun", "grad", "hess", "prox", "separable_penalty")
 
     def __init__(self, smooth, penalty=None, *, x0=None, name=None):
         if not isinstance(smooth, SmoothProblem):
             raise TypeError(
                 f"`smooth` must be a SmoothProblem (e.g. optkit.problems.glm.LeastSquares), "
                 f"got {type(smooth).__name__}.")
-        if penalty is None:
-            penalty = SeparablePenalty(name="zero")
-        if not isinstance(penalty, SeparablePenalty):
-            raise TypeError(
-                "`penalty` must be a SeparablePenalty (L1, L2Squared, ElasticNetPenalty, Box, "
-                f"NonNegative), got {type(penalty).__name__}.")
+        penalty = as_penalty(penalty)
         if x0 is None:
             x0 = smooth.x0
             if x0 is None and getattr(smooth, "dim", None) is not None:
                 x0 = np.zeros(smooth.dim)
         if x0 is not None:
             x0 = np.asarray(x0, dtype=float)
-            if penalty.has_box and penalty.value(x0) == np.inf:
-                x0 = np.clip(x0, penalty.lower, penalty.upper)
-        super().__init__(x0=x0, name=name or f"{smooth.name} + {penalty.name}")
+            if isinstance(penalty, SeparablePenalty):
+                if penalty.has_box and penalty.value(x0) == np.inf:
+                    x0 = np.clip(x0, penalty.lower, penalty.upper)
+            elif penalty.provides("project") and penalty.contains(x0) is False:
+                x0 = np.asarray(penalty.project(x0), dtype=float)   # start in the set
+        pname = getattr(penalty, "name", None) or repr(penalty)
+        super().__init__(x0=x0, name=name or f"{smooth.name} + {pname}")
         self.smooth = smooth
         self.penalty = penalty
 
     def provides(self, oracle: str) -> bool:
         if oracle == "prox":
             return True
-        if oracle in ("fun", "grad", "hess"):
+        if oracle == "separable_penalty":
+            return isinstance(self.penalty, SeparablePenalty)
+        if oracle == "fun":
+            return self.smooth.provides("fun") and self.penalty.provides("value")
+        if oracle in ("grad", "hess"):
             return self.smooth.provides(oracle)
         return False
+
+    def separable_form(self, d: int | None = None):
+        """``(l1, l2, lower, upper)`` float64 arrays of length ``d`` when the penalty
+        is a :class:`SeparablePenalty` (what the compiled coordinate kernels read),
+        else None.
+
+        Parameters
+        ----------
+        d : int, optional
+            The dimension (default: that of ``x0``).
+        """
+        if not isinstance(self.penalty, SeparablePenalty):
+            return None
+        if d is None:
+            if self.x0 is None:
+                raise ValueError(f"{self.name}: give the dimension `d` (the problem has no x0).")
+            d = self.x0.size
+        return self.penalty.arrays(d)
 
     def fun(self, x) -> float:
         """F(x) = f(x) + g(x)."""

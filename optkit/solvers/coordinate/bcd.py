@@ -34,7 +34,7 @@ class CoordinateSolver(Solver):
     start inside the penalty's domain."""
 
     family = "composite"
-    requires = ("grad",)
+    requires = ("grad", "separable_penalty")   # the compiled kernels read (l1, l2, lo, hi)
     default_tol = 1e-8
     default_maxiter = 10_000_000
     certificate_name = "prox_grad_map"
