@@ -10,10 +10,9 @@ import scipy.sparse as sp
 from scipy.sparse.linalg import LinearOperator
 
 from ..._core.options import Options, option
+from .._linesearch import NOISE_ULPS, value_test_unreliable  # noqa: F401  (re-exported)
 
 _EPS = np.finfo(float).eps
-#: a predicted decrease below this many ulps of |f| is treated as rounding noise
-NOISE_ULPS = 1e3
 #: relative asymmetry max|H - H^T| / max(1, max|H|) tolerated without `symmetrize`
 SYMMETRY_RTOL = 1e-8
 
@@ -56,11 +55,6 @@ def nonfinite_phrase(what: str, H) -> str:
     a = np.asarray(H, dtype=float)
     kinds = [k for k, bad in (("NaN", np.isnan(a).any()), ("inf", np.isinf(a).any())) if bad]
     return f"the {what} has {' and '.join(kinds) or 'non-finite'} entries"
-
-
-def value_test_unreliable(predicted_decrease: float, f_ref: float) -> bool:
-    """Whether a predicted decrease is below the rounding error of f."""
-    return predicted_decrease <= NOISE_ULPS * _EPS * abs(f_ref)
 
 
 def cubic_step_accepted(oracle, x_new, f, g, A_h, h, r, M, model) -> tuple[bool, float]:

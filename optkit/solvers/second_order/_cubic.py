@@ -8,6 +8,7 @@ import math
 import numpy as np
 
 from ..._core.solver import Solver, State
+from .._linesearch import doubling_search
 from ._common import cubic_step_accepted, value_test_unreliable
 
 
@@ -22,6 +23,42 @@ class CubicState(State):
     hard_case: bool = False
     current: object = None   # (H, eig) at x when already computed (second-order certificate)
     shift: float | None = None   # M r / 2 of the last step (Cholesky route: warm start)
+    route: str | None = None     # cubic-newton: the subproblem route ('auto' may switch it)
+    rng: object = None           # cubic-newton: the bit-generator state of the random starts
+
+
+class StateRng:
+    """The random stream of a run, kept in the state as a bit-generator state.
+
+    A step wraps its state's ``rng`` in one of these and passes it where a
+    ``numpy.random.Generator`` is expected; the generator is restored only
+    when something draws from it (most steps draw nothing), and
+    :meth:`final` is the bit-generator state the next state carries. The
+    previous state's value is never modified, so the driver's rollback is
+    exact and a rerun from any state draws the same numbers.
+    """
+
+    __slots__ = ("_state", "_gen")
+
+    def __init__(self, state):
+        self._state = state
+        self._gen = None
+
+    @staticmethod
+    def initial(seed: int = 0):
+        """The bit-generator state of ``numpy.random.default_rng(seed)``."""
+        return np.random.default_rng(seed).bit_generator.state
+
+    def __getattr__(self, name):
+        gen = self._gen
+        if gen is None:
+            bits = np.random.PCG64(0)
+            bits.state = self._state
+            gen = self._gen = np.random.Generator(bits)
+        return getattr(gen, name)
+
+    def final(self):
+        return self._state if self._gen is None else self._gen.bit_generator.state
 
 
 def trial_failure(max_trials: int, M: float) -> str:
@@ -82,10 +119,13 @@ class CubicFamily(Solver):
         return CubicState(x=x0, fun=f, jac=g, grad_norm=float(np.linalg.norm(g)), M=M,
                           M_next=M, lambda_min=math.nan, n_factorizations=0)
 
-    def _cubic_step(self, state, solve, apply_A, n_fact, lambda_min):
-        """One (adaptive) step; ``solve(M) -> CubicStep``, ``apply_A(h) -> A h``."""
+    def _cubic_step(self, state, solve, apply_A, n_fact, lambda_min, rng=None):
+        """One (adaptive) step; ``solve(M) -> CubicStep``, ``apply_A(h) -> A h``;
+        ``rng``: the :class:`StateRng` ``solve`` draws from (its final state is
+        carried by the new state; default: the state's, unchanged)."""
         oracle, opts = self.oracle, self.options
         x, f, g = state.x, state.fun, state.jac
+        route = state.route
         M = state.M_next
         if not opts.adaptive:
             sub = solve(M)
@@ -94,24 +134,27 @@ class CubicFamily(Solver):
             return CubicState(x=x_new, fun=f_new, jac=g_new,
                               grad_norm=float(np.linalg.norm(g_new)), M=M, M_next=M,
                               lambda_min=lambda_min, n_factorizations=n_fact, trials=1,
-                              hard_case=sub.hard_case)
-        for trial in range(1, opts.max_trials + 1):
+                              hard_case=sub.hard_case, route=route,
+                              rng=state.rng if rng is None else rng.final())
+
+        def trial(M):
             sub = solve(M)
             x_new = x + sub.h
             ok, f_new = cubic_step_accepted(oracle, x_new, f, g, apply_A(sub.h), sub.h,
                                             sub.r, M, sub.model)
-            if ok:
-                break
-            M *= 2.0
-        else:
+            return ok, (sub, x_new, f_new)
+
+        ok, M, (sub, x_new, f_new), trials = doubling_search(trial, M, opts.max_trials)
+        if not ok:
             if not math.isfinite(f_new):
                 return dataclasses.replace(state, x=x_new, fun=f_new)
             return dataclasses.replace(state, failure=trial_failure(opts.max_trials, M))
         g_new = oracle.grad(x_new)
         return CubicState(x=x_new, fun=f_new, jac=g_new, grad_norm=float(np.linalg.norm(g_new)),
                           M=M, M_next=next_M(opts, M, f, f_new, sub.model, sub.r),
-                          lambda_min=lambda_min,
-                          n_factorizations=n_fact, trials=trial, hard_case=sub.hard_case)
+                          lambda_min=lambda_min, n_factorizations=n_fact, trials=trials,
+                          hard_case=sub.hard_case, route=route,
+                          rng=state.rng if rng is None else rng.final())
 
     @staticmethod
     def _nonfinite(state, n_fact, phrase="the Hessian has non-finite entries"):

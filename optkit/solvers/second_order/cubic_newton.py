@@ -10,7 +10,7 @@ from scipy.sparse.linalg import LinearOperator
 from ..._core.options import option
 from ..._core.registry import register
 from ._common import AdaptiveMOptions, dense_matrix, nonfinite_phrase
-from ._cubic import CubicFamily
+from ._cubic import CubicFamily, StateRng
 from ._subproblem import eig_of, solve_cubic_cholesky, solve_cubic_eig, solve_cubic_krylov
 
 __all__ = ["CubicNewton", "CubicNewtonOptions"]
@@ -170,9 +170,8 @@ class CubicNewton(CubicFamily):
         if opts.certificate == "second-order" and route != "eigen":
             raise ValueError("Option `certificate`='second-order' needs a dense Hessian "
                              "(`hess`) and the eigen route.")
-        self._route = route
-        self._rng = np.random.default_rng(0)
-        state = self._initial_state(oracle, x0)
+        state = dataclasses.replace(self._initial_state(oracle, x0), route=route,
+                                    rng=StateRng.initial(0))
         if opts.certificate == "second-order" and np.isfinite(state.grad_norm):
             state = self._with_current(state, state.n_factorizations)
         return state
@@ -191,14 +190,16 @@ class CubicNewton(CubicFamily):
         g = state.jac
         shifts = [state.shift]
         steps = []
+        rng = StateRng(state.rng)
 
         def solve(M):
-            sub = solve_cubic_cholesky(H, g, M, s0=shifts[-1], rng=self._rng)
+            sub = solve_cubic_cholesky(H, g, M, s0=shifts[-1], rng=rng)
             shifts.append(sub.shift)      # the root grows with M: a left start for the next
             steps.append(sub)
             return sub
 
-        new = self._cubic_step(state, solve, lambda h: H @ h, state.n_factorizations, np.nan)
+        new = self._cubic_step(state, solve, lambda h: H @ h, state.n_factorizations, np.nan,
+                               rng)
         if steps:
             new = dataclasses.replace(
                 new, n_factorizations=state.n_factorizations
@@ -224,15 +225,16 @@ class CubicNewton(CubicFamily):
             if new.failure is not None or not np.isfinite(new.grad_norm):
                 return new
             return self._with_current(new, new.n_factorizations)
-        if self._route in ("eigen", "cholesky"):
+        route = state.route
+        if route in ("eigen", "cholesky"):
             H = oracle.hess(x)
             if opts.subproblem == "auto" and isinstance(H, LinearOperator):
-                self._route = "krylov"          # a LinearOperator Hessian: go matrix-free
-                return self.step(state, budget)
+                # a LinearOperator Hessian: go matrix-free for the rest of the run
+                return self.step(dataclasses.replace(state, route="krylov"), budget)
             raw, H = H, dense_matrix(H, x.size, symmetrize=opts.symmetrize)
             if H is None:
                 return self._nonfinite(state, n_fact, nonfinite_phrase("Hessian", raw))
-            if self._route == "cholesky":
+            if route == "cholesky":
                 return self._cholesky_step(state, H)
             eig = eig_of(H)
             g_hat = eig.Q.T @ g
@@ -248,17 +250,18 @@ class CubicNewton(CubicFamily):
 
         ritz = []
         cache = {}                        # one Lanczos basis for all trials of M
+        rng = StateRng(state.rng)
 
         def solve(M):
             sub = solve_cubic_krylov(hv, g, M, tol=opts.krylov_tol,
-                                     maxiter=opts.krylov_maxiter, rng=self._rng,
+                                     maxiter=opts.krylov_maxiter, rng=rng,
                                      hard_case_check=opts.krylov_hard_case_check,
                                      cache=cache)
             ritz.append(sub)
             return sub
 
         try:
-            new = self._cubic_step(state, solve, hv, n_fact, np.nan)
+            new = self._cubic_step(state, solve, hv, n_fact, np.nan, rng)
         except _NonFiniteProduct as exc:
             return self._nonfinite(state, state.n_factorizations + 1, str(exc))
         if ritz:

@@ -13,7 +13,9 @@ from scipy.optimize import HessianUpdateStrategy
 
 from ..._core.options import Options, option
 from ..._core.registry import register
+from ..._core.oracle import CountedSmoothOracle
 from ..._core.solver import Solver, State
+from .._linesearch import doubling_search
 from ._common import dense_matrix, nonfinite_phrase, regularized_step_accepted
 from ._subproblem import Eig
 from .lbfgs_update import LBFGSUpdate
@@ -87,6 +89,23 @@ class GradRegState(State):
     lam: float
     n_factorizations: int
     trials: int = 0
+    strategy: object = None   # the quasi-Newton matrix (a HessianUpdateStrategy), when used
+
+
+class CurvatureOracle(CountedSmoothOracle):
+    """The counted oracle plus the problem's approximate Hessians
+    (``gauss_newton(x)``, ``fisher(x)``): every call of the problem goes
+    through an oracle. These calls have no counter (``n_factorizations``
+    counts the decompositions)."""
+
+    def approx_hessian(self, name: str, x):
+        """``problem.<name>(x)``."""
+        return getattr(self.problem, name)(x)
+
+
+def _copy_strategy(strategy):
+    """An independent copy of a quasi-Newton matrix for the next state."""
+    return strategy.copy() if isinstance(strategy, LBFGSUpdate) else copy.deepcopy(strategy)
 
 
 @register
@@ -170,13 +189,16 @@ class GradRegNewton(Solver):
             return cls.requires
         return ("fun", "grad")
 
+    def make_oracle(self, problem, dim):
+        return CurvatureOracle(problem, dim)
+
     def init(self, oracle, x0, tol):
         self.oracle = oracle
         opts = self.options
         d = x0.size
         c = opts.curvature
         self._fixed = None
-        self._strategy = None
+        strategy = None
         B = opts.B
         if B is not None and B.shape not in ((d,), (d, d)):
             raise ValueError(f"Option `B` has shape {B.shape}; expected ({d},) or ({d}, {d}).")
@@ -202,12 +224,12 @@ class GradRegNewton(Solver):
             self._fixed = self._decompose(H)
             n_fact = 1
         elif isinstance(c, HessianUpdateStrategy):
-            self._strategy = copy.deepcopy(c)
-            self._strategy.initialize(d, "hess")
+            strategy = copy.deepcopy(c)
+            strategy.initialize(d, "hess")
         f, g = oracle.fun_and_grad(x0)
         return GradRegState(x=x0, fun=f, jac=g, grad_norm=float(np.linalg.norm(g)),
                             gamma=opts.gamma0, gamma_next=opts.gamma0, lam=math.nan,
-                            n_factorizations=n_fact)
+                            n_factorizations=n_fact, strategy=strategy)
 
     # -- pieces --------------------------------------------------------------
     def _decompose(self, H) -> Eig:
@@ -232,19 +254,21 @@ class GradRegNewton(Solver):
             return float(math.sqrt(s @ (s / B)))
         return float(math.sqrt(s @ scipy.linalg.cho_solve(self._B_chol, s)))
 
-    def _curvature_eig(self, x):
+    def _curvature_eig(self, x, strategy):
         """The decomposition of H_k (a phrase when not finite) and the factorization count."""
         c = self.options.curvature
         if self._fixed is not None:
             return self._fixed, 0
-        if self._strategy is not None:
-            H = self._strategy.get_matrix()
+        if strategy is not None:
+            H = strategy.get_matrix()
             what, name = "curvature", "quasi-Newton matrix"
         elif c == "hessian":
             H = self.oracle.hess(x)
             what, name = "hess", "Hessian"
         else:
-            H = getattr(self.oracle.problem, _PROBLEM_METHOD[c])(x)
+            approx = getattr(self.oracle, "approx_hessian", None)
+            H = (approx(_PROBLEM_METHOD[c], x) if approx is not None
+                 else CurvatureOracle.approx_hessian(self.oracle, _PROBLEM_METHOD[c], x))
             what = _PROBLEM_METHOD[c]
             name = f"{c} matrix"
         raw, H = H, dense_matrix(H, x.size, symmetrize=self.options.symmetrize, what=what)
@@ -257,45 +281,49 @@ class GradRegNewton(Solver):
         oracle, opts = self.oracle, self.options
         x, f, g = state.x, state.fun, state.jac
         n_fact = state.n_factorizations
-        lbfgs = isinstance(self._strategy, LBFGSUpdate)
+        strategy = state.strategy
+        lbfgs = isinstance(strategy, LBFGSUpdate)
         if lbfgs:
             eig = None
         else:
-            eig, k = self._curvature_eig(x)
+            eig, k = self._curvature_eig(x, strategy)
             n_fact += k
             if isinstance(eig, str):
                 return dataclasses.replace(state, nonfinite=eig, n_factorizations=n_fact)
             g_hat = eig.Q.T @ g
         g_dual = self._dual_norm(g)
-        gamma = state.gamma_next
-        for trial in range(1, opts.max_trials + 1):
+
+        def trial(gamma):
             lam = g_dual / gamma
             if lbfgs:
-                if self._strategy._sigma + lam > 0:
-                    step = -self._strategy.solve_shifted(g, lam)
+                if strategy._sigma + lam > 0:
+                    step = -strategy.solve_shifted(g, lam)
                 else:
                     step = None
             else:
                 denom = eig.lam + lam
                 step = eig.Q @ (-g_hat / denom) if np.all(denom > 0) else None
-            if step is not None:
-                x_new = x + step
-                ok, f_new = regularized_step_accepted(oracle, x_new, f, self._dual_norm,
-                                                      step, lam)
-                if ok:
-                    break
-            gamma /= 2.0
-        else:
+            if step is None:       # H + lam B not positive definite: a rejection
+                return False, None
+            x_new = x + step
+            ok, _ = regularized_step_accepted(oracle, x_new, f, self._dual_norm, step, lam)
+            return ok, (lam, step, x_new)
+
+        ok, gamma, last, trial = doubling_search(trial, state.gamma_next, opts.max_trials, 0.5)
+        if not ok:
             return dataclasses.replace(state, failure=(
                 f"The adaptive search on gamma failed: no step passed the decrease test "
                 f"after {opts.max_trials} halvings (gamma = {gamma:.3g}). The curvature "
                 f"model may be far from PSD or f non-smooth; raise `max_trials`."))
+        lam, step, x_new = last
         f_new, g_new = oracle.fun_and_grad(x_new)
-        if self._strategy is not None and np.isfinite(g_new).all():
-            self._strategy.update(step, g_new - g)
+        if strategy is not None and np.isfinite(g_new).all():
+            # the previous state keeps its matrix: update a copy
+            strategy = _copy_strategy(strategy)
+            strategy.update(step, g_new - g)
         return GradRegState(x=x_new, fun=f_new, jac=g_new, grad_norm=float(np.linalg.norm(g_new)),
                             gamma=gamma, gamma_next=2.0 * gamma, lam=lam,
-                            n_factorizations=n_fact, trials=trial)
+                            n_factorizations=n_fact, trials=trial, strategy=strategy)
 
     def certificate(self, state):
         return state.grad_norm

@@ -10,6 +10,7 @@ import numpy as np
 from ..._core.options import option
 from ..._core.registry import register
 from ..._core.solver import Solver, State
+from .._linesearch import doubling_search
 from ._common import (AdaptiveMOptions, dense_matrix, nonfinite_phrase,
                       regularized_step_accepted)
 from ._lazy import Snapshot, m_option, phase_length
@@ -124,28 +125,34 @@ class LazyRegNewton(Solver):
         g_hat = Q.T @ g
         gnorm = state.grad_norm
         M = state.M_next
-        trials = opts.max_trials if opts.adaptive else 1
-        for trial in range(1, trials + 1):
+        if not opts.adaptive:
+            trial = 1
             lam = math.sqrt(M * gnorm)
             denom = lam_eig + lam
-            if np.all(denom > 0):
-                h = Q @ (-g_hat / denom)
-                x_new = x + h
-                if not opts.adaptive:
-                    break
-                ok, f_new = regularized_step_accepted(oracle, x_new, f, np.linalg.norm, h, lam)
-                if ok:
-                    break
-            elif not opts.adaptive:
+            if not np.all(denom > 0):
                 return dataclasses.replace(state, failure=(
                     f"The regularized matrix H + lambda I with lambda = {lam:.3g} is not "
                     f"positive definite (lambda_min(H) = {lam_eig[0]:.3g}); the method is "
                     f"for convex f: use a larger M, adaptive=True, or cubic-newton."))
-            M *= 2.0
+            h = Q @ (-g_hat / denom)
+            x_new = x + h
         else:
-            return dataclasses.replace(state, failure=(
-                f"The adaptive search for M failed after {opts.max_trials} trials "
-                f"(M = {M:.3g}); check `hess`, or raise `max_trials`."))
+            def attempt(M):
+                lam = math.sqrt(M * gnorm)
+                denom = lam_eig + lam
+                if not np.all(denom > 0):
+                    return False, None
+                h = Q @ (-g_hat / denom)
+                x_new = x + h
+                ok, _ = regularized_step_accepted(oracle, x_new, f, np.linalg.norm, h, lam)
+                return ok, (lam, x_new)
+
+            ok, M, last, trial = doubling_search(attempt, M, opts.max_trials)
+            if not ok:
+                return dataclasses.replace(state, failure=(
+                    f"The adaptive search for M failed after {opts.max_trials} trials "
+                    f"(M = {M:.3g}); check `hess`, or raise `max_trials`."))
+            lam, x_new = last
         f_new, g_new = oracle.fun_and_grad(x_new)
         return LazyRegState(x=x_new, fun=f_new, jac=g_new, grad_norm=float(np.linalg.norm(g_new)),
                             M=M, M_next=max(M / 2.0, opts.M_min) if opts.adaptive else M,

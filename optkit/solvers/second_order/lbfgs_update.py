@@ -2,6 +2,8 @@ r"""A limited-memory BFGS Hessian approximation with scipy's update-strategy int
 
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 import scipy.linalg
 from scipy.optimize import HessianUpdateStrategy
@@ -83,6 +85,13 @@ class LBFGSUpdate(HessianUpdateStrategy):
     @property
     def n_pairs(self) -> int:
         return len(self._S)
+
+    def copy(self) -> "LBFGSUpdate":
+        """An independent copy for the next state (the stored pairs are never
+        modified in place, so only the lists are copied)."""
+        new = copy.copy(self)
+        new._S, new._Y = list(self._S), list(self._Y)
+        return new
 
     def update(self, delta_x, delta_grad):
         s = np.asarray(delta_x, dtype=float).copy()

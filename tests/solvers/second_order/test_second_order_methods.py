@@ -152,8 +152,7 @@ def test_auto_subproblem_rule():
         A = np.eye(d)
         prob = SmoothProblem(lambda x: 0.5 * x @ x, grad=lambda x: x, hess=lambda x: A)
         s = CubicNewton(CubicNewtonOptions(**opts))
-        s.init(CountedSmoothOracle(prob, d), np.ones(d), 1e-6)
-        return s._route
+        return s.init(CountedSmoothOracle(prob, d), np.ones(d), 1e-6).route
 
     assert route(10) == "eigen"
     assert route(60) == "cholesky"
