@@ -114,7 +114,7 @@ def _solve(a, b, M, reg, method, maxiter, tol, verbose, log, warn, warmstart, de
                              f"{np.shape(log_v)}.")
         if not (np.all(np.isfinite(f)) and np.all(np.isfinite(g))):
             raise ValueError("`warmstart` potentials must be finite on the support of a, b.")
-        x0 = np.concatenate([f, g])
+        x0 = (f, g)
     options = {"maxiter": int(maxiter), "device": device, **kwargs}
     res = minimize(problem, x0, solver.name, tol=tol, options=options)
     if verbose:
@@ -136,9 +136,7 @@ def _ot_methods():
 
 
 def _log(problem, res):
-    n = problem.shape_support[0]
-    f, g = res.x[:n], res.x[n:]
-    f, g = problem.full_potentials(f, g)
+    f, g = problem.full_potentials(res.f, res.g)
     with np.errstate(divide="ignore"):
         log_u, log_v = f / problem.reg, g / problem.reg
     return {"niter": int(res.nit), "err": [float(e) for e in res.trace["certificate"]],

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import math
 import numbers
+from typing import NamedTuple
 
 import numpy as np
 
 from .base import Problem
 
-__all__ = ["OTProblem"]
+__all__ = ["OTProblem", "Potentials"]
 
 #: relative tolerance on |sum(a) - sum(b)| before the masses count as different
 MASS_RTOL = 1e-8
@@ -39,6 +40,17 @@ def _histogram(x, name: str, size: int, size_name: str) -> np.ndarray:
     if not arr.sum() > 0:
         raise ValueError(f"`{name}` has zero total mass.")
     return arr
+
+
+class Potentials(NamedTuple):
+    """The iterate of the OT methods: dual potentials on the support of (a, b).
+
+    A structured iterate (:mod:`optkit._core.iterate`): results keep the flat
+    ``res.x = [f, g]`` and add ``res.f`` and ``res.g``.
+    """
+
+    f: np.ndarray
+    g: np.ndarray
 
 
 class OTProblem(Problem):
@@ -211,6 +223,33 @@ class OTProblem(Problem):
         if self.cols is not None and g.size == self.M.shape[1]:
             g = g[self.cols]
         return f, g
+
+    def as_start(self, x0) -> Potentials:
+        """``x0`` as starting potentials on the support: a flat vector ``[f, g]``
+        of length n + m, or a pair ``(f, g)`` of lengths n and m (fresh copies).
+
+        Raises
+        ------
+        ValueError
+            A wrong length, or NaN/inf entries.
+        """
+        from .._core.validate import as_x0
+
+        n, m = self.shape_support
+        if isinstance(x0, tuple) and len(x0) == 2:
+            f, g = as_x0(x0[0], "x0[0] (the potential f)"), as_x0(x0[1], "x0[1] (the potential g)")
+            if f.size != n or g.size != m:
+                raise ValueError(
+                    f"`x0` as a pair (f, g) must have lengths ({n}, {m}) = (n, m) on the "
+                    f"support of (a, b); got ({f.size}, {g.size}).")
+            return Potentials(f, g)
+        x = as_x0(x0)
+        if x.size != n + m:
+            raise ValueError(
+                f"`x0` (the potentials f, g) must have length {n + m} = n + m on the "
+                f"support of (a, b); got {x.size}.")
+        # two views of the fresh copy: no second copy of the start
+        return Potentials(x[:n], x[n:])
 
     # -- oracles in NumPy (for users and tests; solvers use the kernels) -------
     def provides(self, oracle: str) -> bool:

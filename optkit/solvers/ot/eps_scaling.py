@@ -97,11 +97,13 @@ class SinkhornEpsScaling(OTSolver):
         start = self.options.reg_start
         if start is None:
             start = float(o.M.max()) if o.M.max() > 0 else o.reg
-        self._schedule = [max(start, o.reg)]
-        while self._schedule[-1] > o.reg:
-            self._schedule.append(max(o.reg, self._schedule[-1] * self.options.factor))
-        f, g = self._split(x0)
-        return self._target_state(f.copy(), g.copy(), advanced=0, reg=self._schedule[0],
+        # configuration fixed by the options and the problem (never changes in a run)
+        schedule = [max(start, o.reg)]
+        while schedule[-1] > o.reg:
+            schedule.append(max(o.reg, schedule[-1] * self.options.factor))
+        self._schedule = tuple(schedule)
+        f, g = x0                  # the driver's own arrays, never mutated
+        return self._target_state(f, g, advanced=0, reg=self._schedule[0],
                                   stage=0, stage_nit=0, stage_err=0.0)
 
     def _target_state(self, f, g, advanced, **extra):
@@ -110,15 +112,19 @@ class SinkhornEpsScaling(OTSolver):
         return self._state_from_sums(f, g, rowsum, colsum, cost, advanced=advanced,
                                      cls=EpsState, **extra)
 
+    def block_size(self, state) -> int:
+        # an intermediate stage ends after stage_maxiter iterations
+        if state.stage < len(self._schedule) - 1:
+            return min(self.options.check_every, self.options.stage_maxiter - state.stage_nit)
+        return self.options.check_every
+
     def step(self, state, budget):
         o, opts = self.oracle, self.options
-        f, g = self._split(state.x)
+        f, g = state.x
         stage = state.stage
         last = len(self._schedule) - 1
         reg = self._schedule[stage]
         block = budget
-        if stage < last:
-            block = min(block, opts.stage_maxiter - state.stage_nit)
         for it in range(block):
             g = o.col_update(f, g, reg=reg)
             f, colsum, cost = o.row_update(f, g, check=it == block - 1, reg=reg)

@@ -10,8 +10,7 @@ import numpy as np
 
 from ..._core.options import option
 from ..._core.registry import register
-from ...kernels import sinkhorn as K
-from ._common import OTOptions, OTSolver, OTState
+from ._common import OTOptions, OTSolver, OTState, Potentials
 
 __all__ = ["MirrorSinkhorn", "MirrorSinkhornOptions", "MirrorSinkhornState"]
 
@@ -159,20 +158,17 @@ class MirrorSinkhorn(OTSolver):
             P = P_last
             rows, cols, cost = last_sums
         err = float(np.abs(rows - o.a).sum() + np.abs(cols - o.b).sum())
-        f, g = (x[:o.n], x[o.n:]) if alpha > 0 else (np.zeros(o.n), np.zeros(o.m))
+        f, g = x if alpha > 0 else (np.zeros(o.n), np.zeros(o.m))
         if self._entropic:
             with np.errstate(divide="ignore", invalid="ignore"):
                 ent = np.where(P > 0, P * (np.log(P) - 1.0), 0.0)
             fun = cost + o.reg * float(ent.sum())
             # entropic dual of the current potentials (a lower bound on min F)
-            o.nfev += 1
-            dual = float(o.a @ f + o.b @ g) - o.reg * float(K.dual_value(o.M, f, g, o.reg))
+            dual = o.entropic_dual(f, g)
         else:
             fun = cost
             # c-transforms make (f, g) dual feasible: <a,f> + <b,g> <= OT(a, b)
-            f = np.min(o.M - g[None, :], axis=1)
-            g = np.min(o.M - f[:, None], axis=0)
-            dual = float(o.a @ f + o.b @ g)
+            dual = o.c_transform_dual(g)
         # F(P_avg) - dual bounds F(P_avg) - min F; 2 max|M| err bounds the change of
         # <M, P> when P is rounded onto U(a, b) (Altschuler et al. 2017, Lemma 7)
         gap = max(float(fun) - dual, 0.0) + 2.0 * self._mscale * err
@@ -188,16 +184,13 @@ class MirrorSinkhorn(OTSolver):
         self._entropic = self.options.objective == "entropic"
         mx = float(np.max(np.abs(oracle.M)))
         self._mscale = mx if mx > 0 else 1.0
-        f0, g0 = self._split(x0)
+        f0, g0 = x0
         # P_0 = a b^T, tilted by exp((f0_i + g0_j)/reg) for a nonzero x0
         phi = oracle.log_a + f0 / oracle.reg
         psi = oracle.log_b + g0 / oracle.reg
-        P0 = np.exp(phi[:, None] + psi[None, :])
-        oracle.njev += 1                      # marginals of P_0 (NumPy, no kernel sweep)
-        rows, cols = P0.sum(1), P0.sum(0)
-        cost = float(np.sum(oracle.M * P0))
+        P0, rows, cols, cost = oracle.outer_plan(phi, psi)
         return self._state(phi, psi, 0.0, 0, 0.0, P0, rows, cols, cost, P0, (rows, cols, cost),
-                           np.array(x0, dtype=float, copy=True), advanced=0)
+                           x0, advanced=0)
 
     def step(self, state, budget):
         o = self.oracle
@@ -240,7 +233,7 @@ class MirrorSinkhorn(OTSolver):
         P_new = np.empty((o.n, o.m))
         rows_n, cols_n, cost_n = o.plan_sums(phi / alpha, psi / alpha, out=P_new,
                                              reg=1.0 / alpha)
-        x = np.concatenate([phi / alpha, psi / alpha])
+        x = Potentials(phi / alpha, psi / alpha)
         return self._state(phi, psi, alpha, t, wsum, P_avg, row_avg, col_avg, cost_avg,
                            P_new, (rows_n, cols_n, float(cost_n)), x, advanced=block)
 

@@ -8,9 +8,7 @@ import math
 import numpy as np
 
 from ..._core.registry import register
-from ..._core.result import STATUS_MESSAGES, Status
-from ...kernels import sinkhorn as K
-from ._common import OTOptions, OTSolver, OTState
+from ._common import OTOptions, OTSolver, OTState, Potentials
 
 __all__ = ["Sinkhorn", "SinkhornOptions"]
 
@@ -90,42 +88,42 @@ class Sinkhorn(OTSolver):
 
     def init(self, oracle, x0, tol):
         self.oracle = oracle
-        self._breakdown = None
-        self._done = 0
+        oracle.gibbs()
         reg = oracle.reg
-        self.K = np.exp(-oracle.M / reg)
-        f, g = self._split(x0)
+        f, g = x0
         with np.errstate(over="ignore", under="ignore"):
             u, v = np.exp(f / reg), np.exp(g / reg)
         return self._state(u, v, advanced=0)
 
     def _state(self, u, v, advanced):
+        """The state of the scalings (u, v); at the start (``advanced == 0``)
+        the row sums need a mat-vec, later they are a."""
         o = self.oracle
-        o.nsweep += 1
-        o.njev += 1
         with np.errstate(all="ignore"):
-            Ktu = self.K.T @ u
+            Ktu = o.kernel_rmatvec(u, check=True)
             colsum = v * Ktu
-            rowsum = u * (self.K @ v) if advanced == 0 else o.a
+            rowsum = u * o.kernel_matvec(v) if advanced == 0 else o.a
             f, g = o.reg * np.log(u), o.reg * np.log(v)
-        if advanced == 0:
-            o.nsweep += 1
         if not (np.all(np.isfinite(f)) and np.all(np.isfinite(g))
                 and np.all(np.isfinite(colsum))):
             return self._broken(u, v, Ktu, advanced, "the scalings u, v under/overflowed")
-        o.nsweep += 1
-        cost = (K.scaled_cost_serial if o.serial else K.scaled_cost)(self.K, o.M, u, v)
+        cost = o.scaled_cost(u, v)
         primal, dual, err = o.values(f, g, rowsum, colsum)
-        return SinkhornState(x=np.concatenate([f, g]), fun=primal, marginal_err=err,
+        return SinkhornState(x=Potentials(f, g), fun=primal, marginal_err=err,
                              dual_obj=dual, transport_cost=cost, advanced=advanced,
                              u=u, v=v, Ktu=Ktu)
 
     def _broken(self, u, v, Ktu, advanced, what):
-        self._breakdown = what
-        n = u.size
-        return SinkhornState(x=np.full(n + v.size, np.nan), fun=math.nan,
-                             marginal_err=math.nan, dual_obj=math.nan,
-                             transport_cost=math.nan, advanced=advanced, u=u, v=v, Ktu=Ktu)
+        """A non-finite state naming the breakdown; it ``advanced`` up to the
+        iteration that broke down, which the driver's message names ("At
+        iteration k: ...") before it returns the state of the previous step."""
+        o = self.oracle
+        nan = np.full(u.size, np.nan), np.full(v.size, np.nan)
+        why = (f"{what} at reg = {o.reg:g} "
+               f"(max(M)/reg = {float(o.M.max()) / o.reg:.3g}); {_ADVICE}")
+        return SinkhornState(x=Potentials(*nan), fun=math.nan, marginal_err=math.nan,
+                             dual_obj=math.nan, transport_cost=math.nan, advanced=advanced,
+                             nonfinite=why, u=u, v=v, Ktu=Ktu)
 
     def step(self, state, budget):
         o = self.oracle
@@ -134,37 +132,21 @@ class Sinkhorn(OTSolver):
         with np.errstate(all="ignore"):
             for it in range(block):
                 v = o.b / Ktu
-                Kv = self.K @ v
-                u = o.a / Kv
-                o.nsweep += 1
+                u = o.a / o.kernel_matvec(v)
                 if it < block - 1:
-                    Ktu = self.K.T @ u
-                    o.nsweep += 1
+                    Ktu = o.kernel_rmatvec(u)
                 if not (np.all(np.isfinite(u)) and np.all(np.isfinite(v))
                         and u.min() > 0 and v.min() > 0):
-                    self._done += it
-                    return self._broken(u, v, Ktu, block,
+                    return self._broken(u, v, Ktu, it + 1,
                                         "the scalings u, v under/overflowed "
                                         "(K = exp(-M/reg) underflows)")
-        self._done += block
         return self._state(u, v, advanced=block)
 
     def certificate(self, state):
         return state.marginal_err
 
     def result_fields(self, state):
-        o = self.oracle
-        problem = o.problem
         # the plan diag(u) K diag(v), written over K (no longer needed)
-        P, self.K = self.K, None
-        P *= state.u[:, None]
-        P *= state.v[None, :]
-        out = {"plan": problem.full_plan(P), "marginal_err": state.marginal_err,
-               "dual_obj": state.dual_obj, "transport_cost": state.transport_cost}
-        if self._breakdown is not None:
-            out["message"] = (
-                f"{STATUS_MESSAGES[Status.NONFINITE]} Near iteration {self._done + 1}: "
-                f"{self._breakdown} at reg = {self.oracle.reg:g} "
-                f"(max(M)/reg = {float(self.oracle.M.max()) / self.oracle.reg:.3g}); "
-                f"{_ADVICE}.")
-        return out
+        P = self.oracle.scaling_plan(state.u, state.v)
+        return {"plan": self.oracle.problem.full_plan(P), "marginal_err": state.marginal_err,
+                "dual_obj": state.dual_obj, "transport_cost": state.transport_cost}

@@ -75,13 +75,13 @@ class SinkhornLog(OTSolver):
 
     def init(self, oracle, x0, tol):
         self.oracle = oracle
-        f, g = self._split(x0)
+        f, g = x0                  # the driver's own arrays, never mutated
         rowsum, colsum, cost = oracle.plan_sums(f, g)
-        return self._state_from_sums(f.copy(), g.copy(), rowsum, colsum, cost, advanced=0)
+        return self._state_from_sums(f, g, rowsum, colsum, cost, advanced=0)
 
     def step(self, state, budget):
         o = self.oracle
-        f, g = self._split(state.x)
+        f, g = state.x
         block = budget
         for it in range(block):
             g = o.col_update(f, g)

@@ -9,8 +9,7 @@ import numpy as np
 
 from ..._core.options import option
 from ..._core.registry import register
-from ...kernels import sinkhorn as K
-from ._common import OTOptions, OTSolver, OTState
+from ._common import OTOptions, OTSolver, OTState, Potentials
 
 __all__ = ["SinkhornNewtonSparse", "SNSOptions"]
 
@@ -62,6 +61,27 @@ class SNSOptions(OTOptions):
     max_halvings: int = option(30, "Most step halvings of the line search.", kind=int, low=0)
 
 
+class PlanBuffer:
+    """The one ``n x m`` buffer that holds a dense plan during the Newton phase.
+
+    States share it by reference (no copy per step); ``holds`` is the iterate
+    (the ``Potentials`` object itself) whose plan the buffer holds now, or
+    None. A line-search trial overwrites the buffer and resets ``holds``, so
+    a state whose plan was overwritten (e.g. the one the driver returns after
+    a rollback) sees that and has its plan recomputed.
+    """
+
+    __slots__ = ("array", "holds")
+
+    def __init__(self, shape):
+        self.array = np.empty(shape)
+        self.holds = None
+
+    def plan_of(self, x):
+        """The plan of ``x`` if the buffer holds it, else None."""
+        return self.array if self.holds is x else None
+
+
 @dataclasses.dataclass(kw_only=True)
 class SNSState(OTState):
     phase: int = 0            # 0 Sinkhorn warm-up, 1 Newton
@@ -70,6 +90,9 @@ class SNSState(OTState):
     nnz: int = 0              # entries of the sparsified plan block
     row_marg: np.ndarray | None = None
     col_marg: np.ndarray | None = None
+    warm: int = 0             # Sinkhorn iterations of the warm-up phase so far
+    switch_at: float = 0.0    # marginal error that ends the warm-up (lowered on poor steps)
+    plan_buffer: PlanBuffer | None = None   # allocated by the first Newton step
 
 
 @register
@@ -150,53 +173,58 @@ class SinkhornNewtonSparse(OTSolver):
 
     def init(self, oracle, x0, tol):
         self.oracle = oracle
-        self._P = None               # the n x m buffer holding the plan of _P_of
-        self._P_of = None
-        self._warm = 0
-        self._switch_at = self.options.switch_tol
-        f, g = self._split(x0)
-        f, g = f.copy(), g.copy()
+        f, g = x0                  # the driver's own arrays, never mutated
         rowsum, colsum, cost = oracle.plan_sums(f, g)
         phase = 1 if self.options.warmup_maxiter == 0 else 0
         return self._state_from_sums(f, g, rowsum, colsum, cost, advanced=0, cls=SNSState,
-                                     phase=phase, row_marg=rowsum, col_marg=colsum)
+                                     phase=phase, row_marg=rowsum, col_marg=colsum, warm=0,
+                                     switch_at=self.options.switch_tol)
 
     # -- phase I ------------------------------------------------------------------
-    def _sinkhorn_block(self, state, block):
+    def _sinkhorn_block(self, state, block, **extra):
         o = self.oracle
-        f, g = self._split(state.x)
+        f, g = state.x
         for it in range(block):
             g = o.col_update(f, g)
             f, colsum, cost = o.row_update(f, g, check=it == block - 1)
+        fields = dict(phase=0, warm=state.warm, switch_at=state.switch_at,
+                      plan_buffer=state.plan_buffer)
+        fields.update(extra)
         return self._checked_state(f, g, colsum, cost, advanced=block, cls=SNSState,
-                                   phase=0, row_marg=o.a, col_marg=colsum)
+                                   row_marg=o.a, col_marg=colsum, **fields)
+
+    def block_size(self, state) -> int:
+        # warm-up: a compiled block, at most up to warmup_maxiter; Newton: one step
+        if state.phase == 0:
+            return max(1, min(self.options.check_every,
+                              self.options.warmup_maxiter - state.warm))
+        return 1
 
     def step(self, state, budget):
         opts = self.options
         if state.phase == 0:
             block = budget
-            block = max(1, min(block, opts.warmup_maxiter - self._warm))
-            new = self._sinkhorn_block(state, block)
-            self._warm += block
+            warm = state.warm + block
+            new = self._sinkhorn_block(state, block, warm=warm)
             ratio = (new.marginal_err / state.marginal_err) ** (1.0 / block) \
                 if state.marginal_err > 0 else 0.0
             err = new.marginal_err
-            if (err <= self._switch_at or self._warm >= opts.warmup_maxiter
-                    or (self._warm >= opts.warmup_miniter and ratio > opts.stall_ratio
+            if (err <= state.switch_at or warm >= opts.warmup_maxiter
+                    or (warm >= opts.warmup_miniter and ratio > opts.stall_ratio
                         and err <= opts.stall_tol)):
                 new.phase = 1
             return new
         new = self._newton(state)
-        if new.phase == 1 and new.step_size < opts.min_step and self._warm < opts.warmup_maxiter:
+        if new.phase == 1 and new.step_size < opts.min_step and new.warm < opts.warmup_maxiter:
             # the Newton model is poor here: more Sinkhorn first
             new.phase = 0
-            self._switch_at = min(self._switch_at, new.marginal_err / 10.0)
+            new.switch_at = min(state.switch_at, new.marginal_err / 10.0)
         return new
 
     def result_fields(self, state):
-        if self._P is not None and self._P_of is state.x:
+        P = None if state.plan_buffer is None else state.plan_buffer.plan_of(state.x)
+        if P is not None:
             # the buffer holds this plan: hand it over instead of a second n x m array
-            P, self._P, self._P_of = self._P, None, None
             o = self.oracle
             return {"plan": o.problem.full_plan(P), "marginal_err": state.marginal_err,
                     "dual_obj": state.dual_obj, "transport_cost": state.transport_cost}
@@ -204,41 +232,30 @@ class SinkhornNewtonSparse(OTSolver):
 
     # -- phase II -----------------------------------------------------------------
     def _plan(self, state):
-        """The dense plan of ``state`` (from the buffer when it holds it)."""
+        """``(buffer, P)``: the dense plan of ``state`` in the plan buffer
+        (computed into it, one sweep, unless it holds it already)."""
         o = self.oracle
-        if self._P is None:
-            self._P = np.empty((o.n, o.m))
-        if self._P_of is not state.x:
-            f, g = self._split(state.x)
-            o.plan_sums(f, g, out=self._P)
-            self._P_of = state.x
-        return self._P
+        buf = state.plan_buffer
+        if buf is None:
+            buf = PlanBuffer((o.n, o.m))
+        P = buf.plan_of(state.x)
+        if P is None:
+            P = buf.array
+            o.plan_sums(*state.x, out=P)
+            buf.holds = state.x
+        return buf, P
 
     def _sparse(self, P):
-        """The plan block of the Newton matrix: CSR arrays, or ``P`` itself when
-        the kept fraction would exceed ``dense_above`` (CSR would then cost more
-        memory than the dense plan)."""
+        """The plan block of the Newton matrix (see ``OTOracle.hessian_block``)."""
         opts = self.options
-        o = self.oracle
-        o.nhev += 1
-        size = o.n * o.m
         if opts.sparsify == "topk":
-            k = max(opts.min_per_row, math.ceil(opts.density * o.m))
-            if k * o.n > opts.dense_above * size:
-                return P
-            return K.sparsify_topk(P, k)
-        threshold = opts.threshold * float(P.max())
-        if np.count_nonzero(P >= threshold) > opts.dense_above * size:
-            return P
-        return K.sparsify_threshold(P, threshold)
+            k = max(opts.min_per_row, math.ceil(opts.density * self.oracle.m))
+            return self.oracle.hessian_block(P, opts.dense_above, topk=k)
+        return self.oracle.hessian_block(P, opts.dense_above, threshold=opts.threshold)
 
     def _cg(self, S, r, c, rhs):
         """Jacobi-preconditioned CG on [[diag r, S], [S^T, diag c]] d = rhs."""
         opts, o = self.options, self.oracle
-        dense = isinstance(S, np.ndarray)
-        if not dense:
-            indptr, indices, data = S
-        n = o.n
         diag = np.concatenate([r, c])
         dinv = 1.0 / np.maximum(diag, 1e-300)
         d = np.zeros_like(rhs)
@@ -250,14 +267,7 @@ class SinkhornNewtonSparse(OTSolver):
         Ap = np.empty_like(rhs)
         it = 0
         while it < opts.cg_maxiter and math.sqrt(res @ res) > stop:
-            if dense:
-                Ap[:n] = r * p[:n] + S @ p[n:]
-                Ap[n:] = S.T @ p[:n] + c * p[n:]
-            elif o.serial:
-                K.csr_block_matvec_serial(indptr, indices, data, r, c, p, Ap)
-            else:
-                K.csr_block_matvec(indptr, indices, data, r, c, p, Ap, o.nc)
-            o.nhvp += 1
+            o.hessp(S, r, c, p, Ap)
             it += 1
             pAp = p @ Ap
             if not pAp > 0:
@@ -274,8 +284,8 @@ class SinkhornNewtonSparse(OTSolver):
     def _newton(self, state):
         o, opts = self.oracle, self.options
         reg = o.reg
-        f, g = self._split(state.x)
-        P = self._plan(state)
+        f, g = state.x
+        buf, P = self._plan(state)
         r, c = state.row_marg, state.col_marg
         G = np.concatenate([o.a - r, o.b - c])
         S = self._sparse(P)
@@ -291,22 +301,21 @@ class SinkhornNewtonSparse(OTSolver):
             alpha = 1.0
             for _ in range(opts.max_halvings + 1):
                 fn, gn = f + alpha * delta[:o.n], g + alpha * delta[o.n:]
-                o.nfev += 1
-                rowsum, colsum, cost = o.plan_sums(fn, gn, out=self._P)
-                self._P_of = None
+                buf.holds = None              # the trial overwrites the plan of state.x
+                rowsum, colsum, cost = o.line_trial(fn, gn, out=buf.array)
                 primal, dual, err = o.values(fn, gn, rowsum, colsum)
                 gain = opts.armijo * alpha * slope
                 if math.isfinite(dual) and (
                         dual >= D0 + gain
                         or (gain <= 1e-13 * (1.0 + abs(D0)) and err < err0)):
-                    x = np.concatenate([fn, gn])
-                    self._P_of = x
+                    x = Potentials(fn, gn)
+                    buf.holds = x
                     return SNSState(x=x, fun=primal, marginal_err=err, dual_obj=dual,
                                     transport_cost=float(cost), phase=1, step_size=alpha,
                                     cg_iters=cg_iters, nnz=nnz, row_marg=rowsum,
-                                    col_marg=colsum)
+                                    col_marg=colsum, warm=state.warm,
+                                    switch_at=state.switch_at, plan_buffer=buf)
                 alpha *= 0.5
         # no ascent step found: one Sinkhorn iteration instead
-        new = self._sinkhorn_block(state, 1)
-        new.phase, new.cg_iters, new.nnz = 1, cg_iters, nnz
-        return new
+        return self._sinkhorn_block(state, 1, phase=1, cg_iters=cg_iters, nnz=nnz,
+                                    plan_buffer=buf)
