@@ -187,13 +187,21 @@ def log_entropy_mirror_step(logx, g, step, radius: float = 1.0) -> np.ndarray:
         :math:`\log x^+` (``logsumexp`` of it equals :math:`\log r`).
     """
     logx = np.asarray(logx, dtype=float)
+    g = np.asarray(g, dtype=float)
     with np.errstate(over="ignore", invalid="ignore"):
-        z = logx - step * np.asarray(g, dtype=float)
-    top = z.max()
-    if not math.isfinite(top) or np.any(np.isnan(z)):
-        z = _infinite_step_limit(logx, g, z)
-        top = z.max()
-    return z - (top + math.log(np.exp(z - top).sum())) + math.log(radius)
+        sg = step * g
+        z = logx - sg
+        j = int(np.argmax(z))
+        if not math.isfinite(z[j]) or np.any(np.isnan(z)):
+            zs = _infinite_step_limit(logx, g, z)
+            zs = zs - zs.max()
+        elif np.ndim(step) == 0:
+            # shifted by the largest entry before the step multiplies: ties of g stay
+            # exact and nearby weights keep their digits however large the step is
+            zs = (logx - logx[j]) - step * (g - g[j])
+        else:
+            zs = (logx - logx[j]) - (sg - sg[j])
+    return zs - math.log(np.exp(zs).sum()) + math.log(radius)
 
 
 def _infinite_step_limit(logx, g, z):
@@ -448,7 +456,8 @@ class ConvexSet(Geometry):
 
     def project(self, x) -> np.ndarray:
         """Euclidean projection onto the set (only where cheap: see ``has_projection``)."""
-        raise MissingCapability(f"{type(self).__name__} offers no projection.")
+        raise MissingCapability(f"{type(self).__name__} offers no projection: {self!r} does "
+                                "not implement `project`.")
 
     def prox(self, v, step=1.0):
         r"""The prox of the indicator: the projection (``step`` plays no role)."""
