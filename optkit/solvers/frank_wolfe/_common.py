@@ -53,6 +53,13 @@ class LMOOracle(CountedSmoothOracle):
         f = self.problem.fun(x) if y is None else self.problem.fun_sample(x, y)
         return self._check_fun(f)
 
+    def sample(self, rng):
+        """A sample ``y`` of a stochastic objective (the problem's ``sample(rng)``;
+        None when the objective is deterministic). Not counted: the queries
+        of ``F(x; y)`` are, in ``nfev``."""
+        sampler = self.problem.sample
+        return None if sampler is None else sampler(rng)
+
     def lmo(self, g) -> np.ndarray:
         """The set's vertex for ``g`` (counted in ``nlmo``, checked)."""
         self.nlmo += 1
@@ -157,32 +164,58 @@ def initial_L(options: FWStepOptions, rule, x, g, d) -> float:
     return rule.initial_L(x, g, d)
 
 
-class ActiveSet:
-    """Vertices and convex weights of an iterate, ``x = sum_i w_i V_i``.
+class _Rows:
+    """A row buffer shared by successive states, and how many rows any of them wrote."""
 
-    Vertices are rows of an append-only buffer shared by successive states
-    (rows are never overwritten, so a previous state stays valid); each state
-    owns its weight vector. A vertex seen before (same ``vertex_id``) reuses
-    its row.
+    __slots__ = ("buf", "used")
+
+    def __init__(self, buf, used=0):
+        self.buf, self.used = buf, used
+
+
+class ActiveSet:
+    """Vertices of an iterate's active set, ``x = sum_i w_i V_i`` (the weights
+    live in the state).
+
+    The value is persistent: :meth:`with_row` returns a new ActiveSet when it
+    adds a vertex and leaves this one unchanged, so a state keeps a valid
+    active set after later steps (the driver's rollback). Vertices are rows
+    of an append-only buffer shared by successive sets: rows below a set's
+    ``n`` are never overwritten (a set extended a second time, e.g. by a
+    rerun from an earlier state, copies the buffer first). A vertex seen
+    before (same ``vertex_id``) reuses its row.
     """
 
+    __slots__ = ("_rows", "n", "row_of")
+
     def __init__(self, dim: int, capacity: int = 16):
-        self.buf = np.empty((capacity, dim))
+        self._rows = _Rows(np.empty((capacity, dim)))
         self.n = 0
         self.row_of: dict = {}
 
-    def row(self, key, v) -> int:
+    @property
+    def buf(self) -> np.ndarray:
+        return self._rows.buf
+
+    def with_row(self, key, v):
+        """``(active_set, row)``: the row of vertex ``key``, added when new."""
         r = self.row_of.get(key)
         if r is not None:
-            return r
-        if self.n == self.buf.shape[0]:
-            new = np.empty((2 * self.buf.shape[0], self.buf.shape[1]))
-            new[: self.n] = self.buf[: self.n]
-            self.buf = new
-        self.buf[self.n] = v
-        self.row_of[key] = self.n
-        self.n += 1
-        return self.n - 1
+            return self, r
+        n, rows = self.n, self._rows
+        new = ActiveSet.__new__(ActiveSet)
+        new.row_of = dict(self.row_of)
+        cap = rows.buf.shape[0]
+        if rows.used != n or n == cap:
+            # full, or rows past n written by another extension: a new buffer
+            buf = np.empty((2 * cap if n == cap else cap, rows.buf.shape[1]))
+            buf[:n] = rows.buf[:n]
+            rows = _Rows(buf, n)
+        rows.buf[n] = v
+        rows.used = n + 1
+        new._rows, new.n = rows, n + 1
+        new.row_of[key] = n
+        return new, n
 
     def weights(self, w: np.ndarray) -> np.ndarray:
         """``w`` padded with zeros to the current number of rows."""
@@ -200,9 +233,18 @@ class VertexCache:
     """The vertices an LMO returned, for lazified Frank-Wolfe.
 
     At most ``max_size`` rows; when full, the oldest vertex is replaced (its
-    row is reused). Rows are only read inside one ``step``, never kept in a
-    state, so overwriting them is safe.
+    row is reused). Persistent like :class:`ActiveSet`: :meth:`with_vertex`
+    returns a new cache (its own bookkeeping, the row buffer shared) and
+    leaves this one's bookkeeping unchanged. Rows are only read inside one
+    step (the vertex taken is copied), never kept in a state; once the cache
+    is full, a replaced row is overwritten in the shared buffer (copying a
+    cache of up to 256 MiB per LMO call would cost more than the LMO), so
+    the cache of an earlier state then answers with the newer vertex in
+    that row: rollback is unaffected (the driver does not step again from
+    a returned state, and results do not read the cache).
     """
+
+    __slots__ = ("max_size", "buf", "n", "next", "row_of", "key_of")
 
     def __init__(self, dim: int, max_size: int):
         self.max_size = int(max_size)
@@ -212,26 +254,29 @@ class VertexCache:
         self.row_of: dict = {}
         self.key_of: list = []
 
-    def add(self, key, v) -> int:
-        r = self.row_of.get(key)
-        if r is not None:
-            return r
-        if self.n < self.max_size:
-            if self.n == self.buf.shape[0]:
-                new = np.empty((min(2 * self.n, self.max_size), self.buf.shape[1]))
-                new[: self.n] = self.buf[: self.n]
-                self.buf = new
-            r = self.n
-            self.n += 1
-            self.key_of.append(key)
+    def with_vertex(self, key, v) -> "VertexCache":
+        """The cache with vertex ``key`` (itself when already cached)."""
+        if key in self.row_of:
+            return self
+        new = VertexCache.__new__(VertexCache)
+        new.max_size, new.buf, new.n, new.next = self.max_size, self.buf, self.n, self.next
+        new.row_of, new.key_of = dict(self.row_of), list(self.key_of)
+        if new.n < new.max_size:
+            if new.n == new.buf.shape[0]:
+                buf = np.empty((min(2 * new.n, new.max_size), new.buf.shape[1]))
+                buf[: new.n] = new.buf[: new.n]
+                new.buf = buf
+            r = new.n
+            new.n += 1
+            new.key_of.append(key)
         else:
-            r = self.next
-            self.next = (self.next + 1) % self.max_size
-            del self.row_of[self.key_of[r]]
-            self.key_of[r] = key
-        self.buf[r] = v
-        self.row_of[key] = r
-        return r
+            r = new.next
+            new.next = (new.next + 1) % new.max_size
+            del new.row_of[new.key_of[r]]
+            new.key_of[r] = key
+        new.buf[r] = v
+        new.row_of[key] = r
+        return new
 
     def rows(self) -> np.ndarray:
         return self.buf[: self.n]

@@ -38,6 +38,7 @@ class ActiveSetState(State):
     s_row: int                     # its row in the active-set buffer
     weights: np.ndarray            # weights of the buffer rows (0 = not active)
     n_active: int
+    active: ActiveSet              # the vertices (rows) the weights refer to
     gamma: float = math.nan
     L: float = math.nan
     k: int = 0
@@ -53,21 +54,20 @@ class _ActiveSetFW(_FWBase):
     def init(self, oracle, x0, tol):
         x0, f, g, s = self._start(oracle, x0)
         cset = oracle.set
-        self.active = ActiveSet(x0.size)
         # x0 is the first atom (a vertex by default; any point of C works: the
         # away steps move away from it and drop it like a vertex)
-        row = self.active.row(("x0",), x0)
-        w = np.zeros(self.active.n)
+        active, row = ActiveSet(x0.size).with_row(("x0",), x0)
+        w = np.zeros(active.n)
         w[row] = 1.0
-        s_row = self.active.row(cset.vertex_id(s), s)
-        w = self.active.weights(w)
+        active, s_row = active.with_row(cset.vertex_id(s), s)
+        w = active.weights(w)
         gap = dot(g, x0) - dot(g, s)
         L = self._initial_L(x0, g, s - x0)
         return ActiveSetState(x=x0, fun=f, jac=g, gap=gap, s=s, s_row=s_row, weights=w,
-                              n_active=1, L=L, k=0)
+                              n_active=1, active=active, L=L, k=0)
 
     def step(self, state, budget):
-        oracle, opts, active = self.oracle, self.options, self.active
+        oracle, opts, active = self.oracle, self.options, state.active
         x, f, g = state.x, state.fun, state.jac
         w = active.weights(state.weights).copy()
         alive = np.flatnonzero(w > 0)
@@ -128,16 +128,17 @@ class _ActiveSetFW(_FWBase):
         if g_new is None:
             g_new = oracle.grad(x_new)
         s_new = oracle.lmo(g_new)
-        s_row_new = active.row(oracle.set.vertex_id(s_new), s_new)
+        active, s_row_new = active.with_row(oracle.set.vertex_id(s_new), s_new)
         w = active.weights(w)
         gap = dot(g_new, x_new) - dot(g_new, s_new)
         return ActiveSetState(x=x_new, fun=f_new, jac=g_new, gap=gap, s=s_new,
                               s_row=s_row_new, weights=w, n_active=int(np.count_nonzero(w)),
+                              active=active,
                               gamma=gamma, L=L, k=k, drop=drop)
 
     def result_fields(self, state):
         idx = np.flatnonzero(state.weights)
-        return {"gap": state.gap, "active_set": (self.active.buf[idx].copy(),
+        return {"gap": state.gap, "active_set": (state.active.buf[idx].copy(),
                                                  state.weights[idx].copy())}
 
 

@@ -41,6 +41,7 @@ class LazyState(State):
     k: int = 0
     lmo_called: bool = False
     positive: bool = True
+    cache: VertexCache = None  # the vertices the LMO returned so far
 
 
 @register
@@ -101,16 +102,15 @@ class LazyFrankWolfe(_FWBase):
         size = self.options.cache_size
         if size is None:
             size = max(16, _CACHE_BYTES // (8 * x0.size))
-        self.cache = VertexCache(x0.size, size)
-        self.cache.add(oracle.set.vertex_id(s), s)
+        cache = VertexCache(x0.size, size).with_vertex(oracle.set.vertex_id(s), s)
         gap = dot(g, x0) - dot(g, s)
         L = self._initial_L(x0, g, s - x0)
         dual = f - gap
         return LazyState(x=x0, fun=f, jac=g, gap_bound=f - dual, dual=dual, phi=gap / 2.0,
-                         gap=gap, L=L, k=0, lmo_called=True)
+                         gap=gap, L=L, k=0, lmo_called=True, cache=cache)
 
     def step(self, state, budget):
-        oracle, opts, cache = self.oracle, self.options, self.cache
+        oracle, opts, cache = self.oracle, self.options, state.cache
         x, f, g = state.x, state.fun, state.jac
         threshold = state.phi / opts.K
         gx = dot(g, x)
@@ -124,7 +124,7 @@ class LazyFrankWolfe(_FWBase):
         if v is None:
             s = oracle.lmo(g)
             lmo_called = True
-            cache.add(oracle.set.vertex_id(s), s)
+            cache = cache.with_vertex(oracle.set.vertex_id(s), s)
             gap = gx - dot(g, s)
             dual = max(dual, f - gap)
             if gap >= threshold:
@@ -132,7 +132,7 @@ class LazyFrankWolfe(_FWBase):
         if v is None:                        # negative answer: halve Phi, stay
             return LazyState(x=x, fun=f, jac=g, gap_bound=f - dual, dual=dual,
                              phi=state.phi / 2.0, gap=gap, gamma=0.0, L=state.L,
-                             k=state.k + 1, lmo_called=True, positive=False)
+                             k=state.k + 1, lmo_called=True, positive=False, cache=cache)
         d = v - x
         out = self._line_step(state, x, f, g, d, slope, 1.0)
         if isinstance(out, State):
@@ -142,7 +142,7 @@ class LazyFrankWolfe(_FWBase):
             g_new = oracle.grad(x_new)
         return LazyState(x=x_new, fun=f_new, jac=g_new, gap_bound=f_new - dual, dual=dual,
                          phi=state.phi, gap=gap, gamma=gamma, L=L, k=state.k + 1,
-                         lmo_called=lmo_called, positive=True)
+                         lmo_called=lmo_called, positive=True, cache=cache)
 
     def certificate(self, state):
         return max(state.gap_bound, 0.0)

@@ -49,6 +49,7 @@ class ZOState(State):
     t: int = 0
     rho: float = math.nan
     c: float = math.nan
+    rng: object = None      # bit-generator state of the directions and samples after x_t
 
 
 #: the certificate before `window` iterations: no evidence yet (finite, so the
@@ -70,6 +71,14 @@ def schedules(estimator: str, t: int, dim: int, m: int):
         rho = 4.0 / ((1.0 + dim / m) ** (1 / 3) * tt ** (2 / 3))
         c = 2.0 * math.sqrt(m) / (dim ** 1.5 * tt ** (1 / 3))
     return gamma, min(1.0, rho), c
+
+
+def _restore(bit_state) -> np.random.Generator:
+    """A Generator continuing the stream a state recorded (the state's own
+    value is left as it is: rollback and reruns draw the same numbers)."""
+    bits = np.random.PCG64(0)
+    bits.state = bit_state
+    return np.random.Generator(bits)
 
 
 @register
@@ -145,11 +154,7 @@ class ZerothOrderFrankWolfe(_FWBase):
     def make_oracle(self, problem, dim):
         return LMOOracle(problem, dim)
 
-    def _sample(self):
-        sampler = self.oracle.problem.sample
-        return None if sampler is None else sampler(self.rng)
-
-    def _estimate(self, x, f0, y, c):
+    def _estimate(self, x, f0, y, c, rng):
         opts, oracle, dim = self.options, self.oracle, x.size
         if opts.estimator == "kwsa":
             g = np.empty(dim)
@@ -162,35 +167,37 @@ class ZerothOrderFrankWolfe(_FWBase):
         m = 1 if opts.estimator == "rdsa" else opts.m
         g = np.zeros(dim)
         for _ in range(m):
-            z = self.rng.standard_normal(dim)
+            z = rng.standard_normal(dim)
             g += (oracle.fun_sample(x + c * z, y) - f0) / c * z
         return g / m
 
-    def _point(self, x, d_prev, t):
-        """Sample, estimate, average and call the LMO at x (iteration t)."""
+    def _point(self, x, d_prev, t, rng):
+        """Sample, estimate, average and call the LMO at x (iteration t), drawing
+        from ``rng`` (a fresh Generator, restored from the previous state)."""
         oracle, dim = self.oracle, x.size
         _, rho, c = schedules(self.options.estimator, t, dim, self.options.m)
         c *= self.options.smoothing
-        y = self._sample()
+        y = oracle.sample(rng)
         f0 = oracle.fun_sample(x, y)
-        g = self._estimate(x, f0, y, c)
+        g = self._estimate(x, f0, y, c, rng)
         d = (1.0 - rho) * d_prev + rho * g
         s = oracle.lmo(d)
         gap = dot(d, x) - dot(d, s)
-        return ZOState(x=x, fun=f0, gap=gap, d=d, s=s, t=t, rho=rho, c=c)
+        return ZOState(x=x, fun=f0, gap=gap, d=d, s=s, t=t, rho=rho, c=c,
+                       rng=rng.bit_generator.state)
 
     def init(self, oracle, x0, tol):
         self.oracle = oracle
-        self.rng = np.random.default_rng(self.options.seed)
         x0 = prepare_x0(oracle, x0, self.options.project_x0, self.options.feasibility_tol)
-        state = self._point(x0, np.zeros(x0.size), 0)
+        rng = np.random.default_rng(self.options.seed)
+        state = self._point(x0, np.zeros(x0.size), 0, rng)
         state.recent = (state.gap,)
         return state
 
     def step(self, state, budget):
         gamma, _, _ = schedules(self.options.estimator, state.t, state.x.size, self.options.m)
         x_new = state.x + gamma * (state.s - state.x)
-        new = self._point(x_new, state.d, state.t + 1)
+        new = self._point(x_new, state.d, state.t + 1, _restore(state.rng))
         new.recent = (state.recent + (new.gap,))[-self.options.window:]
         return new
 

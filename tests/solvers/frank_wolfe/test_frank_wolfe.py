@@ -198,7 +198,7 @@ def test_active_set_weights_are_a_convex_combination_at_every_iteration(method):
         w = state.weights
         assert np.all(w >= 0)
         np.testing.assert_allclose(w.sum(), 1.0, rtol=0, atol=1e-12)
-        np.testing.assert_allclose(solver.active.combine(w), state.x, rtol=0, atol=1e-10)
+        np.testing.assert_allclose(state.active.combine(w), state.x, rtol=0, atol=1e-10)
         assert state.n_active == np.count_nonzero(w)
         drops += state.drop
         if state.gap < 1e-12:
@@ -293,13 +293,34 @@ def test_default_method_and_default_x0_is_a_vertex():
 def test_vertex_cache_is_bounded_and_replaces_the_oldest():
     from optkit.solvers.frank_wolfe._common import VertexCache
 
-    cache = VertexCache(3, max_size=2)
+    empty = VertexCache(3, max_size=2)
     eye = np.eye(3)
-    assert [cache.add(i, eye[i]) for i in range(2)] == [0, 1]
-    assert cache.add(0, eye[0]) == 0                  # known vertex: same row
-    assert cache.add(2, eye[2]) == 0                  # full: the oldest row is reused
-    np.testing.assert_array_equal(cache.rows(), [eye[2], eye[1]])
-    assert set(cache.row_of) == {1, 2}
+    cache = empty.with_vertex(0, eye[0]).with_vertex(1, eye[1])
+    assert [cache.row_of[i] for i in range(2)] == [0, 1]
+    assert cache.with_vertex(0, eye[0]) is cache      # known vertex: same cache, same row
+    full = cache.with_vertex(2, eye[2])               # full: the oldest row is reused
+    assert full.row_of[2] == 0
+    np.testing.assert_array_equal(full.rows(), [eye[2], eye[1]])
+    assert set(full.row_of) == {1, 2}
+    # the earlier caches' bookkeeping is unchanged (persistent values)
+    assert set(cache.row_of) == {0, 1} and empty.n == 0 and not empty.row_of
+
+
+def test_active_set_is_persistent():
+    from optkit.solvers.frank_wolfe._common import ActiveSet
+
+    eye = np.eye(3)
+    a0, r0 = ActiveSet(3, capacity=4).with_row("a", eye[0])
+    a1, r1 = a0.with_row("b", eye[1])
+    assert (r0, r1, a0.n, a1.n) == (0, 1, 1, 2)
+    assert a1.with_row("a", eye[0]) == (a1, 0)
+    # a second extension of a0 (a rerun from an earlier state) must not
+    # overwrite a1's row 1
+    a2, r2 = a0.with_row("c", eye[2])
+    assert r2 == 1
+    np.testing.assert_array_equal(a1.buf[:2], eye[:2])
+    np.testing.assert_array_equal(a2.buf[:2], [eye[0], eye[2]])
+    assert "c" not in a0.row_of and "c" not in a1.row_of
 
 
 def test_lazy_with_a_small_cache_still_converges(simplex_ls):
