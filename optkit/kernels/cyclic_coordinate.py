@@ -11,7 +11,7 @@ Two smooth models (``kind``):
 * ``0`` -- GLM, :math:`f(w) = \\frac1n\\sum_i \\ell(x_i^\\top w; y_i)` with
   the margins ``z = Xw`` (squared loss: the residual ``Xw - y``) maintained
   incrementally; ``X`` dense (Fortran order, ``dense=True``) or CSC
-  (``data, indices, indptr``), as in :mod:`optkit.kernels.coordinate`.
+  (``data, indices, indptr``), as in :mod:`optkit.kernels.columns`.
 * ``1`` -- quadratic :math:`\\frac12 x^\\top Q x - c^\\top x` (``Q``
   C-contiguous): a partial derivative is a row of ``Q`` times the point.
 
@@ -27,7 +27,8 @@ import numpy as np
 import scipy.sparse as sp
 from numba import njit
 
-from .coordinate import _col_axpy, _col_derivs, prox_scalar
+from .cd_scalar import prox_scalar
+from .columns import _col_axpy, _col_derivs
 
 __all__ = ["vr_sweep", "vr_sweep_ref", "acoder_sweep", "acoder_sweep_ref", "KIND_GLM",
            "KIND_QUAD"]

@@ -15,7 +15,7 @@ For :math:`F(w) = \\frac1n\\sum_i \\log(1 + e^{-y_i z_i}) + \\sum_j g_j(w_j)`,
   ``O(n)`` per trial from ``z`` and ``xd``; applies the accepted step.
 
 ``X`` is dense (Fortran order, ``dense=True``) or CSC (``data, indices,
-indptr``), as in :mod:`optkit.kernels.coordinate`, whose per-coordinate
+indptr``), as in :mod:`optkit.kernels.columns`, whose per-coordinate
 helpers are reused. Every kernel returns its work (matrix entries read).
 """
 
@@ -24,8 +24,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from .coordinate import _col_axpy, _col_derivs, _dloss, _loss, _loss_change, _pen_diff, \
-    prox_scalar
+from .cd_scalar import _dloss, _loss, _loss_change, _pen_diff, prox_scalar
+from .columns import _col_axpy, _col_derivs
 
 __all__ = ["logistic_point", "grad_cols", "weighted_colsq", "pn_inner_cd", "pn_line_search",
            "csr_weighted_gram", "pn_gram_cd", "chol_solve", "pn_point", "prox_grad_norm",

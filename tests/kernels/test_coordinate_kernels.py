@@ -6,7 +6,13 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from optkit.kernels import coordinate as K
+from optkit.kernels.cd_scalar import Penalty, min_norm_subgrad, prox_scalar
+from optkit.kernels.columns import Columns, GLMData, cols_axpy, csc_colsq, sparse_gram_cols
+from optkit.kernels.enet_screening import enet_dual_pass
+from optkit.kernels.enet_ws import WSControl, enet_gram_solve, enet_ws_solve
+from optkit.kernels.glm_coordinate import glm_cd
+from optkit.kernels.greedy import coord_scores
+from optkit.kernels.quadratic_bcd import QuadBlocks, quad_bcd
 
 
 def _prox_ref(v, s, l1, l2, lo, hi):
@@ -22,18 +28,18 @@ def _prox_ref(v, s, l1, l2, lo, hi):
                                   (2.0, 1.0, 0.1, 0.0, -1.0, 0.7),
                                   (-3.0, 1.0, 0.0, 0.0, 0.0, np.inf)])
 def test_prox_scalar(case):
-    assert abs(K.prox_scalar(*case) - _prox_ref(*case)) <= 1e-4
+    assert abs(prox_scalar(*case) - _prox_ref(*case)) <= 1e-4
 
 
 def test_min_norm_subgrad():
     # x > 0: g + l1; x = 0 inside [g - l1, g + l1] -> shrink; at a lower bound only g < 0 counts
-    assert K.min_norm_subgrad(0.3, 1.0, 0.5, 0.0, -np.inf, np.inf) == pytest.approx(0.8)
-    assert K.min_norm_subgrad(0.3, 0.0, 0.5, 0.0, -np.inf, np.inf) == 0.0
-    assert K.min_norm_subgrad(-0.9, 0.0, 0.5, 0.0, -np.inf, np.inf) == pytest.approx(-0.4)
-    assert K.min_norm_subgrad(0.9, 0.0, 0.0, 0.0, 0.0, np.inf) == 0.0
-    assert K.min_norm_subgrad(-0.9, 0.0, 0.0, 0.0, 0.0, np.inf) == pytest.approx(-0.9)
-    assert K.min_norm_subgrad(0.9, 1.0, 0.0, 0.0, 0.0, 1.0) == pytest.approx(0.9)
-    assert K.min_norm_subgrad(-0.9, 1.0, 0.0, 0.0, 0.0, 1.0) == 0.0
+    assert min_norm_subgrad(0.3, 1.0, 0.5, 0.0, -np.inf, np.inf) == pytest.approx(0.8)
+    assert min_norm_subgrad(0.3, 0.0, 0.5, 0.0, -np.inf, np.inf) == 0.0
+    assert min_norm_subgrad(-0.9, 0.0, 0.5, 0.0, -np.inf, np.inf) == pytest.approx(-0.4)
+    assert min_norm_subgrad(0.9, 0.0, 0.0, 0.0, 0.0, np.inf) == 0.0
+    assert min_norm_subgrad(-0.9, 0.0, 0.0, 0.0, 0.0, np.inf) == pytest.approx(-0.9)
+    assert min_norm_subgrad(0.9, 1.0, 0.0, 0.0, 0.0, 1.0) == pytest.approx(0.9)
+    assert min_norm_subgrad(-0.9, 1.0, 0.0, 0.0, 0.0, 1.0) == 0.0
 
 
 def _glm_ref(X, y, w, order, loss, l1, l2, lo, hi):
@@ -81,8 +87,8 @@ def test_glm_cd_matches_reference(sparse, loss):
         args = (np.asfortranarray(Xd), np.zeros(1), np.zeros(1, np.int32),
                 np.zeros(2, np.int32), True)
         nnz_cols = np.full(d, n)
-    work = K.glm_cd(*args, y, z, w, order, order.size, 0, L, l1, l2, lo, hi, loss, 0.0,
-                    1.0 / n, False, np.empty(d))
+    work = glm_cd(GLMData(Columns(*args), y, loss, 1.0 / n), Penalty(l1, l2, lo, hi), z, w,
+                  order, order.size, 0, L, 0.0, False, np.empty(d))
     np.testing.assert_allclose(w, ref, atol=1e-13)
     z_ref = Xd @ w - (y if loss == 0 else 0.0)
     np.testing.assert_allclose(z, z_ref, atol=1e-12)
@@ -132,9 +138,9 @@ def test_quad_bcd_matches_reference(rule, update, l1val):
                            for B in blocks])
     hoff = np.arange(0, 9 * len(blocks), 9, dtype=np.int64)
     inf = np.full(d, np.inf)
-    K.quad_bcd(Q, g, x, bptr, bidx, Lb, np.abs(Q).sum(1), Hinv, hoff, np.zeros(1, np.int64),
-               7, 1 if rule == "gs" else 5, 0 if update == "lipschitz" else 2, 0,
-               l1, np.zeros(d), -inf, inf, l1val > 0)
+    quad_bcd(Q, g, x, QuadBlocks(bptr, bidx, Lb, np.abs(Q).sum(1), Hinv, hoff, 0),
+             np.zeros(1, np.int64), 7, 1 if rule == "gs" else 5,
+             0 if update == "lipschitz" else 2, Penalty(l1, np.zeros(d), -inf, inf), l1val > 0)
     np.testing.assert_allclose(x, xr, atol=1e-10)
     np.testing.assert_allclose(g, gr, atol=1e-10)
     np.testing.assert_allclose(g, Q @ x - c, atol=1e-12)
@@ -191,29 +197,23 @@ def _csc_csr(seed, n=30, d=12, density=0.3):
 
 
 def test_csc_colsq_equals_numpy():
-    from optkit.kernels import coordinate as K
-
     Xc, _ = _csc_csr(0)
     ref = np.asarray(Xc.multiply(Xc).sum(axis=0)).ravel()
-    np.testing.assert_allclose(K.csc_colsq(Xc.data, Xc.indptr), ref, rtol=1e-14, atol=0)
+    np.testing.assert_allclose(csc_colsq(Xc.data, Xc.indptr), ref, rtol=1e-14, atol=0)
 
 
 def test_sparse_gram_cols_equals_numpy():
-    from optkit.kernels import coordinate as K
-
     Xc, Xr = _csc_csr(1)
     cols = np.array([0, 5, 11, 3], dtype=np.int64)
     out = np.empty((Xc.shape[1], cols.size), order="F")
-    K.sparse_gram_cols(cols, Xc.data, Xc.indices, Xc.indptr, Xr.data, Xr.indices,
-                       Xr.indptr, out)
+    sparse_gram_cols(cols, Xc.data, Xc.indices, Xc.indptr, Xr.data, Xr.indices,
+                     Xr.indptr, out)
     ref = (Xc.T @ Xc).toarray()[:, cols]
     np.testing.assert_allclose(out, ref, rtol=1e-13, atol=1e-15)
 
 
 @pytest.mark.parametrize("dense", [True, False])
 def test_cols_axpy_equals_numpy(dense):
-    from optkit.kernels import coordinate as K
-
     Xc, _ = _csc_csr(2)
     cols = np.array([1, 4, 7], dtype=np.int64)
     delta = np.array([0.5, 0.0, -2.0])
@@ -224,7 +224,7 @@ def test_cols_axpy_equals_numpy(dense):
                 np.zeros(2, dtype=np.int32), True)
     else:
         args = (np.zeros((1, 1), order="F"), Xc.data, Xc.indices, Xc.indptr, False)
-    K.cols_axpy(cols, delta, *args, r)
+    cols_axpy(cols, delta, *args, r)
     np.testing.assert_allclose(r, ref, rtol=1e-14, atol=1e-14)
 
 
@@ -315,8 +315,8 @@ def test_enet_dual_pass_equals_numpy(ridge, sparse, have_c):
         if have_c:
             c[:] = X.T @ (-r)
         prio = np.full(d, np.nan)
-        gap, primal, nscr, work = K.enet_dual_pass(*args, y, r.copy(), w, lam, mu, colnorm,
-                                                   active, screen, c, prio, have_c)
+        gap, primal, nscr, work = enet_dual_pass(Columns(*args), y, r.copy(), w, lam, mu,
+                                                 colnorm, active, screen, c, prio, have_c)
         np.testing.assert_allclose(gap, gap_ref, rtol=1e-9, atol=1e-10 * (y @ y))
         np.testing.assert_allclose(primal, primal_ref, rtol=1e-12)
         np.testing.assert_allclose(c[cols], c_ref, rtol=1e-12, atol=1e-12)
@@ -367,7 +367,8 @@ def test_enet_ws_solve_equals_sklearn_subproblem(ridge, sparse):
     r = X @ w - y
     c = np.zeros(d)
     # tol 0: epochs until no coordinate moves (a fixed point) or max_epochs
-    work, epochs, gap = K.enet_ws_solve(*args, y, r, w, lam, mu, colsq, ws, 0.0, 1, 20_000, c)
+    work, epochs, gap = enet_ws_solve(Columns(*args), y, r, w, lam, mu, colsq, ws,
+                                      WSControl(0.0, 1, 20_000), c)
     ref = _enet_sub_ref(X, y, w, lam, mu, ws, ridge)
     np.testing.assert_allclose(w[ws], ref, rtol=0, atol=1e-8)
     np.testing.assert_array_equal(w[ws] != 0, ref != 0)
@@ -398,9 +399,11 @@ def test_enet_gram_solve_same_iterates_as_ws_solve(ridge, sparse):
     c1, c2 = np.zeros(d), np.zeros(d)
     q = X[:, ws].T @ (X @ w2 - y)
     for epoch in range(30):
-        _, e1, g1 = K.enet_ws_solve(*args, y, r1, w1, lam, mu, colsq, ws, 0.0, 1, 1, c1)
+        _, e1, g1 = enet_ws_solve(Columns(*args), y, r1, w1, lam, mu, colsq, ws,
+                                    WSControl(0.0, 1, 1), c1)
         r2 = X @ w2 - y                          # the caller keeps r for the Gram solve
-        _, e2, g2 = K.enet_gram_solve(G, ws, w2, q, xty, r2, y, lam, mu, 0.0, 1, 1, c2)
+        _, e2, g2 = enet_gram_solve(G, ws, w2, q, xty, r2, y, lam, mu, WSControl(0.0, 1, 1),
+                                      c2)
         assert e1 == e2 == 1
         np.testing.assert_allclose(w2, w1, rtol=0, atol=1e-12, err_msg=f"epoch {epoch}")
         np.testing.assert_allclose(q, X[:, ws].T @ (X @ w2 - y), rtol=0, atol=1e-10)
@@ -418,20 +421,20 @@ def test_csc_kernels_with_empty_columns():
     Xd[:, 2] = 0.0
     Xd[4, :] = 0.0
     Xc, Xr = sp.csc_matrix(Xd), sp.csr_matrix(Xd)
-    np.testing.assert_allclose(K.csc_colsq(Xc.data, Xc.indptr), (Xd ** 2).sum(0), rtol=1e-14)
+    np.testing.assert_allclose(csc_colsq(Xc.data, Xc.indptr), (Xd ** 2).sum(0), rtol=1e-14)
     cols = np.array([2, 0, 5], dtype=np.int64)
     out = np.full((6, 3), np.nan, order="F")
-    K.sparse_gram_cols(cols, Xc.data, Xc.indices, Xc.indptr, Xr.data, Xr.indices, Xr.indptr,
-                       out)
+    sparse_gram_cols(cols, Xc.data, Xc.indices, Xc.indptr, Xr.data, Xr.indices, Xr.indptr,
+                     out)
     np.testing.assert_allclose(out, (Xd.T @ Xd)[:, cols], rtol=1e-13, atol=1e-14)
     r = rng.standard_normal(9)
     r0 = r.copy()
-    work = K.cols_axpy(cols, np.zeros(3), np.zeros((1, 1), order="F"), Xc.data, Xc.indices,
-                       Xc.indptr, False, r)
+    work = cols_axpy(cols, np.zeros(3), np.zeros((1, 1), order="F"), Xc.data, Xc.indices,
+                     Xc.indptr, False, r)
     assert work == 0 and np.array_equal(r, r0)
     delta = np.array([5.0, -1.0, 0.5])
-    K.cols_axpy(cols, delta, np.zeros((1, 1), order="F"), Xc.data, Xc.indices, Xc.indptr,
-                False, r)
+    cols_axpy(cols, delta, np.zeros((1, 1), order="F"), Xc.data, Xc.indices, Xc.indptr,
+              False, r)
     np.testing.assert_allclose(r, r0 + Xd[:, cols] @ delta, rtol=1e-14, atol=1e-14)
 
 
@@ -443,9 +446,9 @@ def test_coord_scores_match_numpy(rule):
     L, l1, l2 = rng.uniform(0.5, 2, d), rng.uniform(0, 0.5, d), rng.uniform(0, 0.2, d)
     lo, hi = np.full(d, -np.inf), np.where(rng.random(d) < 0.3, 0.4, np.inf)
     x = np.minimum(x, hi)
-    out = K.coord_scores(rule, g, x, L, l1, l2, lo, hi)
+    out = coord_scores(rule, g, x, L, l1, l2, lo, hi)
     if rule == 1:           # squared minimal-norm subgradient
-        ref = np.array([K.min_norm_subgrad(g[i], x[i], l1[i], l2[i], lo[i], hi[i]) ** 2
+        ref = np.array([min_norm_subgrad(g[i], x[i], l1[i], l2[i], lo[i], hi[i]) ** 2
                         for i in range(d)])
     else:
         v = x - g / L

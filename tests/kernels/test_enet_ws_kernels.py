@@ -7,7 +7,9 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from optkit.kernels import coordinate as K
+from optkit.kernels.columns import Columns, csc_colsq_dots
+from optkit.kernels.enet_screening import enet_ws_stats, enet_zero_screened
+from optkit.kernels.enet_ws import WSControl, _anderson_weights, enet_gram_solve, enet_ws_solve
 
 
 def _problem(fmt, seed=0, n=80, d=40):
@@ -63,7 +65,7 @@ def test_anderson_weights_extrapolate_a_linear_fixed_point_iteration():
     W[:, 0] = rng.standard_normal(m)
     for t in range(K_):
         W[:, t + 1] = A @ W[:, t] + b
-    c = K._anderson_weights(W, K_)
+    c = _anderson_weights(W, K_)
     assert c.sum() == pytest.approx(1.0, abs=1e-12)
     extrap = W[:, 1:] @ c
     plain_err = np.linalg.norm(W[:, -1] - fixed)
@@ -73,7 +75,7 @@ def test_anderson_weights_extrapolate_a_linear_fixed_point_iteration():
     C = U.T @ U
     z = np.linalg.solve(C + 1e-10 * np.trace(C) * np.eye(K_), np.ones(K_))
     np.testing.assert_allclose(c, z / z.sum(), rtol=1e-6, atol=1e-9)
-    assert K._anderson_weights(np.ones((m, K_ + 1)), K_).size == 0    # degenerate: none
+    assert _anderson_weights(np.ones((m, K_ + 1)), K_).size == 0    # degenerate: none
 
 
 @pytest.mark.parametrize("fmt", ["dense", "csc"])
@@ -88,8 +90,8 @@ def test_ws_solve_reaches_the_subproblem_solution(fmt, anderson):
     r = -y.copy()
     c = np.zeros(d)
     colsq = (X ** 2).sum(axis=0)
-    work, epochs, gap = K.enet_ws_solve(*args, y, r, w, lam, mu, colsq, ws, 1e-12, 10,
-                                        100_000, c, anderson)
+    work, epochs, gap = enet_ws_solve(Columns(*args), y, r, w, lam, mu, colsq, ws,
+                                      WSControl(1e-12, 10, 100_000, anderson), c)
     np.testing.assert_allclose(r, X @ w - y, atol=1e-12)          # residual kept exact
     assert gap == pytest.approx(_gap_ref(X, y, w, lam, mu), abs=1e-11)
     assert 0 <= gap <= 1e-12
@@ -107,8 +109,8 @@ def test_anderson_reduces_epochs_on_correlated_columns(fmt):
     for K_ in (0, 5):
         w = np.zeros(d)
         r = -y.copy()
-        _, epochs[K_], gap = K.enet_ws_solve(*args, y, r, w, lam, np.zeros(d), colsq, ws,
-                                             1e-10, 10, 100_000, np.zeros(d), K_)
+        _, epochs[K_], gap = enet_ws_solve(Columns(*args), y, r, w, lam, np.zeros(d), colsq,
+                                           ws, WSControl(1e-10, 10, 100_000, K_), np.zeros(d))
         assert gap <= 1e-10
     assert epochs[5] < 0.7 * epochs[0], epochs
 
@@ -125,8 +127,8 @@ def test_gram_solve_tracks_the_residual_statistics(anderson):
     r = -y.copy()
     q = X[:, ws].T @ r
     c = np.zeros(d)
-    _, _, gap = K.enet_gram_solve(G, ws, w, q, X[:, ws].T @ y, r, y, lam, mu, 1e-11, 10,
-                                  1_000_000, c, anderson)
+    _, _, gap = enet_gram_solve(G, ws, w, q, X[:, ws].T @ y, r, y, lam, mu,
+                                WSControl(1e-11, 10, 1_000_000, anderson), c)
     r_new = X @ w - y
     np.testing.assert_allclose(q, X[:, ws].T @ r_new, atol=1e-9)   # q = X_ws'r maintained
     Xs = X[:, ws]
@@ -143,13 +145,13 @@ def test_zero_screened_and_stats(fmt):
     r = X @ w - y
     active = (rng.random(d) < 0.6).astype(np.int8)
     w_ref = np.where(active == 0, 0.0, w)
-    work = K.enet_zero_screened(active, w, r, *args)
+    work = enet_zero_screened(active, w, r, *args)
     np.testing.assert_array_equal(w, w_ref)
     np.testing.assert_allclose(r, X @ w_ref - y, atol=1e-12)
     assert work >= 0
     c = X.T @ (-r)
     lam = np.full(d, np.median(np.abs(c)))
-    nnz, nviol, nact = K.enet_ws_stats(w, c, lam, active)
+    nnz, nviol, nact = enet_ws_stats(w, c, lam, active)
     assert nnz == np.count_nonzero(w)
     assert nact == active.sum()
     assert nviol == np.count_nonzero((np.abs(c) > lam) & (w == 0) & (active != 0))
@@ -158,6 +160,6 @@ def test_zero_screened_and_stats(fmt):
 def test_csc_colsq_dots():
     X, y, _ = _problem("csc", seed=5)
     Xc = sp.csc_matrix(X)
-    sq, dots = K.csc_colsq_dots(Xc.data, Xc.indices, Xc.indptr, y)
+    sq, dots = csc_colsq_dots(Xc.data, Xc.indices, Xc.indptr, y)
     np.testing.assert_allclose(sq, (X ** 2).sum(axis=0), rtol=1e-13)
     np.testing.assert_allclose(dots, X.T @ y, rtol=1e-12, atol=1e-12)

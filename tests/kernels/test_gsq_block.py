@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import optkit
-from optkit.kernels import coordinate as K
+from optkit.kernels.greedy import gsq_greedy_block
 from optkit.problems import CompositeProblem
 from optkit.problems.synthetic import QuadraticProblem
 
@@ -23,7 +23,7 @@ def test_each_added_coordinate_maximizes_the_gsq_increase(seed):
     M = rng.standard_normal((d, d))
     Q = M @ M.T / d + 0.1 * np.eye(d)
     g = rng.standard_normal(d)
-    blk, work = K.gsq_greedy_block(Q, g, tau)
+    blk, work = gsq_greedy_block(Q, g, tau)
     assert len(set(blk.tolist())) == tau and work > 0
     for t in range(tau):                     # NumPy reference of the greedy chain
         prefix = blk[:t].tolist()

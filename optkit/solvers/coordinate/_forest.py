@@ -5,7 +5,7 @@ forests: vertices are scanned in order and joined to the current block when
 their neighbours already in the block lie in distinct trees (so no cycle
 appears); the vertices left over start the next block. On a block b the
 system ``Q_bb u = -g_b`` is then solved in O(|b|) by tree elimination
-(:func:`optkit.kernels.coordinate.tree_solve`).
+(:func:`optkit.kernels.message_passing.tree_solve`).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from collections import deque
 import numpy as np
 import scipy.sparse as sp
 
-from ...kernels import coordinate as K
+from ...kernels.message_passing import tree_solve
 
 
 def _find(parent, a):
@@ -96,7 +96,7 @@ class ForestBlocks:
     def solve_block(self, b, rhs):
         order, parent, diag, offd = self.trees[b]
         out = np.empty(rhs.size)
-        K.tree_solve(order, parent, diag, offd, rhs, out)
+        tree_solve(order, parent, diag, offd, rhs, out)
         return out
 
     def run(self, x, g, order, n, rule_code):

@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ...kernels import coordinate as K
+from ...kernels.columns import cols_axpy
+from ...kernels.glm_blocks import _glm_block_hessian
 from . import _models as M
 
 
@@ -65,8 +66,8 @@ def support_newton_step(model, x, aux, grad):
         work = S.size * S.size
     else:
         H = np.empty((S.size, S.size))
-        work = K._glm_block_hessian(S, *model._args(), aux, model.y, model.loss,
-                                    model.inv_n, np.zeros(model.n), H)
+        work = _glm_block_hessian(S, *model._args(), aux, model.y, model.loss,
+                                  model.inv_n, np.zeros(model.n), H)
         H = H + np.diag(l2)
     H[np.diag_indices_from(H)] += 1e-12 * np.abs(np.diag(H)).max()
     try:
@@ -80,7 +81,7 @@ def support_newton_step(model, x, aux, grad):
     F0 = model.fun(x, aux)
     if model.kind == "glm":
         dz = np.zeros(model.n)
-        work += K.cols_axpy(S, d, *model._args(), dz)
+        work += cols_axpy(S, d, *model._args(), dz)
     for _ in range(30):
         x_new = x.copy()
         x_new[S] = xs + t * d

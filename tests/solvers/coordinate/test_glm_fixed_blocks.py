@@ -8,7 +8,9 @@ import scipy.optimize
 import scipy.sparse as sp
 
 import optkit
-from optkit.kernels import coordinate as K
+from optkit.kernels.cd_scalar import Penalty
+from optkit.kernels.columns import Columns, GLMData
+from optkit.kernels.glm_blocks import FixedBlocks, glm_bcd_fixed, glm_block_lipschitz
 from optkit.problems import CompositeProblem
 from optkit.problems.composite import L1LogisticRegression
 from optkit.problems.glm import LeastSquares, LogisticRegression
@@ -37,7 +39,7 @@ def test_block_lipschitz_constants(sparse):
     Xd = X.toarray() if sparse else X
     bptr = np.array([0, 5, 6, 15, 24], dtype=np.int64)
     bidx = np.random.default_rng(1).permutation(24).astype(np.int64)
-    L = K.glm_block_lipschitz(bptr, bidx, *_args(X), X.shape[0])
+    L = glm_block_lipschitz(bptr, bidx, *_args(X), X.shape[0])
     for b in range(4):
         cols = bidx[bptr[b]:bptr[b + 1]]
         ref = np.linalg.eigvalsh(Xd[:, cols].T @ Xd[:, cols] / X.shape[0])[-1]
@@ -55,15 +57,16 @@ def test_block_steps_match_numpy(update, loss):
     bptr = np.arange(0, d + 1, 6, dtype=np.int64)
     bidx = np.arange(d, dtype=np.int64)
     scale = 1.0 if loss == 0 else 0.25
-    Lb = K.glm_block_lipschitz(bptr, bidx, *_args(X), n) * scale
+    Lb = glm_block_lipschitz(bptr, bidx, *_args(X), n) * scale
     Lc = (X ** 2).sum(axis=0) / n * scale
     l1, l2 = np.full(d, 0.01), np.full(d, 0.02)
     lo, hi = np.full(d, -np.inf), np.full(d, 0.4)
     order = np.array([0, 2, 1, 3, 2, 0], dtype=np.int64)
     w = np.zeros(d)
     z = X @ w - (y if loss == 0 else 0.0)
-    K.glm_bcd_fixed(*_args(X), y, z, w, bptr, bidx, Lb, Lc, order, order.size, 0, update,
-                    l1, l2, lo, hi, loss, 1.0 / n, np.empty(d))
+    glm_bcd_fixed(GLMData(Columns(*_args(X)), y, loss, 1.0 / n), Penalty(l1, l2, lo, hi),
+                  FixedBlocks(bptr, bidx, Lb, Lc), z, w, order, order.size, 0, update,
+                  np.empty(d))
     ref = np.zeros(d)
     for b in order:
         cols = bidx[bptr[b]:bptr[b + 1]]
