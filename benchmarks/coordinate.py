@@ -2,7 +2,7 @@
 
 Lasso: for each data set (a9a, w1a with labels as targets, a dense 2000 x 5000
 Gaussian) and alphas giving about 1%, 5% and 20% nonzeros, the time for
-optkit's ``bcd`` (several rule / block choices) and scikit-learn's ``Lasso``
+optkit's ``bcd`` (several rule / block choices), ``ws-lasso`` and scikit-learn's ``Lasso``
 (cyclic coordinate descent, compiled) to reach a duality gap of ``--gap``
 (per-sample scaling, 1/(2n)||Xw - y||^2 + alpha ||w||_1). scikit-learn's
 ``tol`` is set so that its own gap test is the same (its test is
@@ -10,7 +10,7 @@ optkit's ``bcd`` (several rule / block choices) and scikit-learn's ``Lasso``
 answer is recomputed with optkit's formula and printed. Both run in the same
 process on the same arrays, after a warm-up (JIT compile) run.
 
-L1 logistic: time of ``bcd`` (cyclic and working set, Newton coordinate
+L1 logistic: time of ``prox-newton-ws`` and ``bcd`` (Newton coordinate
 updates) against ``LogisticRegression(penalty="l1")`` with liblinear and saga,
 and the objective each reaches.
 
@@ -32,11 +32,14 @@ import scipy.sparse as sp
 import optkit
 from optkit.problems.composite import L1LogisticRegression, Lasso
 
+# label -> (method, options); bcd stops on the duality gap (certificate="gap"), ws-lasso's
+# certificate is the gap
 CONFIGS = {
-    "cyclic": {},
-    "gs-q (Gram)": {"rule": "gs-q", "gram": True},
-    "working set (gs-s, matrix)": {"blocks": "variable", "rule": "gs-s", "update": "matrix"},
-    "working set + gap-safe": {"working_set": True},
+    "cyclic": ("bcd", {"certificate": "gap"}),
+    "gs-q (Gram)": ("bcd", {"rule": "gs-q", "gram": True, "certificate": "gap"}),
+    "working set (gs-s, matrix)": ("bcd", {"blocks": "variable", "rule": "gs-s",
+                                           "update": "matrix", "certificate": "gap"}),
+    "ws-lasso (gap-safe)": ("ws-lasso", {}),
 }
 
 
@@ -58,10 +61,9 @@ def alpha_for_fraction(X, y, frac):
     target = max(1, round(frac * d))
     amax = Lasso(X, y, 1.0).alpha_max()
     lo, hi = np.log(amax * 1e-4), np.log(amax)
-    opts = {"working_set": True}
     for _ in range(14):
         mid = 0.5 * (lo + hi)
-        res = optkit.minimize(Lasso(X, y, np.exp(mid)), method="bcd", tol=1e-7, options=opts)
+        res = optkit.minimize(Lasso(X, y, np.exp(mid)), method="ws-lasso", tol=1e-7)
         if res.nnz > target:
             lo = mid
         elif res.nnz < target:
@@ -105,14 +107,14 @@ def lasso_rows(name, gap, repeat):
         chk = optkit.minimize(prob, fitted.coef_, method="bcd",
                               options={"certificate": "gap", "maxiter": 0})
         results = {}
-        for label, opts in CONFIGS.items():
+        for label, (method, opts) in CONFIGS.items():
             if "Gram" in label and d > 4000:
                 continue
-            o = dict(opts, certificate="gap", trace=False)
-            optkit.minimize(prob, method="bcd", tol=gap, options=dict(o, maxiter=10))  # JIT
+            o = dict(opts, trace=False)
+            optkit.minimize(prob, method=method, tol=gap, options=dict(o, maxiter=10))  # JIT
             # a fresh problem each time: Gram matrices are not reused between runs
-            t, res = timed(lambda: optkit.minimize(Lasso(X, y, alpha), method="bcd", tol=gap,
-                                                   options=o), repeat)
+            t, res = timed(lambda: optkit.minimize(Lasso(X, y, alpha), method=method,
+                                                   tol=gap, options=o), repeat)
             results[label] = (t, res)
         best = min(results, key=lambda k: results[k][0] if results[k][1].success else np.inf)
         for label, (t, res) in results.items():
@@ -122,15 +124,15 @@ def lasso_rows(name, gap, repeat):
     return rows
 
 
-# L1 logistic: label -> (bcd options, tol, smallest alpha run); the working-set mode is the
-# proximal Newton (newGLMNET-type) method; the per-coordinate Newton variants are slow
-# (seconds on a9a) and are run only at alpha = 1e-2
+# L1 logistic: label -> (method, options, tol, smallest alpha run); prox-newton-ws is the
+# proximal Newton (newGLMNET-type) working-set method; bcd's per-coordinate Newton variants
+# are slow (seconds on a9a) and are run only at alpha = 1e-2
 LOGISTIC_CONFIGS = {
-    "bcd ws prox-newton 1e-6": ({"working_set": True}, 1e-6, 0.0),
-    "bcd ws prox-newton 1e-8": ({"working_set": True}, 1e-8, 0.0),
-    "bcd cyclic newton 1e-6": ({"update": "newton"}, 1e-6, 1e-2),
-    "bcd gs-s var. newton 1e-6": ({"blocks": "variable", "rule": "gs-s", "update": "newton"},
-                                  1e-6, 1e-2),
+    "prox-newton-ws 1e-6": ("prox-newton-ws", {}, 1e-6, 0.0),
+    "prox-newton-ws 1e-8": ("prox-newton-ws", {}, 1e-8, 0.0),
+    "bcd cyclic newton 1e-6": ("bcd", {"update": "newton"}, 1e-6, 1e-2),
+    "bcd gs-s var. newton 1e-6": ("bcd", {"blocks": "variable", "rule": "gs-s",
+                                          "update": "newton"}, 1e-6, 1e-2),
 }
 
 
@@ -152,13 +154,13 @@ def l1_logistic_rows(name, repeat, alphas=(1e-2, 1e-3, 1e-4)):
         prob = L1LogisticRegression(X, y, alpha)
         C = 1.0 / (alpha * n)
         results = {}
-        for label, (o, tol, amin) in LOGISTIC_CONFIGS.items():
+        for label, (method, o, tol, amin) in LOGISTIC_CONFIGS.items():
             if alpha < amin:
                 continue
             o = dict(o, trace=False)
-            optkit.minimize(prob, method="bcd", tol=tol, options=o)         # JIT warm-up
+            optkit.minimize(prob, method=method, tol=tol, options=o)         # JIT warm-up
             t, res = timed(lambda: optkit.minimize(L1LogisticRegression(X, y, alpha),
-                                                   method="bcd", tol=tol, options=o), repeat)
+                                                   method=method, tol=tol, options=o), repeat)
             results[label] = (t, res.fun, res.status)
         for solver in ("liblinear", "saga"):
             Xs = X.tocsr() if sp.issparse(X) else X

@@ -127,23 +127,30 @@ def _cases():
                                    options={**(options or {}), "maxiter": maxiter})
         cases.append((f"{method}/{tag}", method, run))
 
-    def problem_case(tag, make, method, options=None):
+    def problem_case(tag, make, method, options=None, key=None):
         def run(maxiter):
             made = make()
             problem, x0 = made if isinstance(made, tuple) else (made, None)
             return optkit.minimize(problem, x0, method, tol=1e-300,
                                    options={**(options or {}), "maxiter": maxiter})
-        cases.append((f"{method}/{tag}", method, run))
+        cases.append((key or f"{method}/{tag}", method, run))
 
     for method in optkit.methods("smooth"):
         smooth_case("quadratic", _quadratic, method)
         smooth_case("rosenbrock", _rosenbrock, method)
+    # the working-set methods were bcd's working_set=True modes when the iterates were
+    # pinned: they keep those pins (keys bcd/lasso-ws, bcd/l1-logistic-ws) and take
+    # only the problem of their loss
+    working_set = {"ws-lasso": ("lasso-ws", _lasso),
+                   "prox-newton-ws": ("l1-logistic-ws", _l1_logistic)}
     for method in optkit.methods("composite"):
+        if method in working_set:
+            continue
         problem_case("l1-quadratic", _composite_l1, method, {"updates_per_step": 1})
         problem_case("lasso", _lasso, method)
     problem_case("lasso-gsq", _lasso, "bcd", {"rule": "gs-q", "certificate": "gap"})
-    problem_case("lasso-ws", _lasso, "bcd", {"working_set": True})
-    problem_case("l1-logistic-ws", _l1_logistic, "bcd", {"working_set": True})
+    for method, (tag, make) in working_set.items():
+        problem_case(tag, make, method, key=f"bcd/{tag}")
     problem_case("l1-logistic", _l1_logistic, "bcd")
     for method in optkit.methods("ot"):
         problem_case("small", _ot, method, {"check_every": 1})

@@ -278,6 +278,13 @@ class _LinearModel(SmoothProblem):
         return self._csc
 
     @property
+    def has_row_copy(self):
+        """Whether X is already held row-wise (ndarray or CSR): False for a CSC input
+        until a row-wise product first needs its CSR copy (coordinate methods charge
+        that copy to the first Gram build)."""
+        return self._csr is not None
+
+    @property
     def _X_for_gram(self):
         """The data matrix in the storage fastest for weighted Gram products (cached)."""
         if self._gram_X is None:

@@ -4,6 +4,9 @@ from .bcd import BCDOptions, BlockCoordinateDescent
 from .cyclic_vr_bcd import CyclicVRBCD, CyclicVRBCDOptions
 from .a_coder import ACODER, ACODEROptions
 from .fractional_cd import FractionalCD, FractionalCDOptions
+from .ws_lasso import WorkingSetLasso, WSLassoOptions
+from .prox_newton_ws import ProxNewtonWS, ProxNewtonWSOptions
 
 __all__ = ["BlockCoordinateDescent", "BCDOptions", "CyclicVRBCD", "CyclicVRBCDOptions",
-           "ACODER", "ACODEROptions", "FractionalCD", "FractionalCDOptions"]
+           "ACODER", "ACODEROptions", "FractionalCD", "FractionalCDOptions",
+           "WorkingSetLasso", "WSLassoOptions", "ProxNewtonWS", "ProxNewtonWSOptions"]

@@ -1,9 +1,11 @@
 """Working-set proximal Newton (newGLMNET-type) model for L1 / elastic-net logistic regression.
 
-Used by ``bcd`` with ``working_set=True`` when the smooth part is a
-:class:`~optkit.problems.glm.LogisticRegression`. Same interface as
-:class:`~optkit.solvers.coordinate._models.EnetWSModel`: one driver step is
-one outer (Newton) iteration.
+The model of ``method="prox-newton-ws"``
+(:mod:`~optkit.solvers.coordinate.prox_newton_ws`), for a
+:class:`~optkit.problems.glm.LogisticRegression` smooth part. Same interface
+as :class:`~optkit.solvers.coordinate.ws_lasso.EnetWSModel` (see
+:mod:`~optkit.solvers.coordinate._ws`): one driver step is one outer
+(Newton) iteration.
 
 Outer iteration at ``w`` (Yuan, Ho & Lin 2012; Friedman, Hastie & Tibshirani
 2010): with ``z = Xw`` maintained, the weights :math:`D_{ii} =
@@ -42,18 +44,50 @@ k_i^2)`` per iteration, ``k_i`` the working-set entries of row ``i``.
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import scipy.sparse as sp
 
-from ...kernels import coordinate as KC
+from ...kernels.columns import cols_axpy
 from ...kernels import prox_newton as PN
-from ._models import cached_csc, dense_layout
+from . import _models as M
 
 NU = 1e-12            # ridge of the Newton model (newGLMNET's nu)
 SIGMA = 0.01          # Armijo constant
 BETA = 0.5            # backtracking factor
 MAX_TRIALS = 40
 SUPPORT_NEWTON_MAX = 500    # largest working set for Newton steps on the support
+
+
+@dataclasses.dataclass
+class LogisticRun:
+    """What a proximal Newton run changes (kept in the State).
+
+    Attributes
+    ----------
+    inner_factor : float
+        Inner tolerance factor (divided by 4 when one sweep solved the model,
+        by 10 on a stall).
+    last_sweeps : int
+        Sweeps the last model needed (ski rental: more than the build cost
+        sends the next model straight to the Hessian).
+    gap0 : float or None
+        The first certificate (scales the Hessian-path tolerance).
+    force_all : bool
+        Use every coordinate in the next working set (after a stall).
+    stalls : int
+        Consecutive outer iterations without descent.
+    """
+
+    inner_factor: float
+    last_sweeps: int = 0
+    gap0: float | None = None
+    force_all: bool = False
+    stalls: int = 0
+
+    def copy(self):
+        return dataclasses.replace(self)
 
 
 class LogisticWSModel:
@@ -67,8 +101,15 @@ class LogisticWSModel:
         The smooth part (its ``mu`` joins the l2 weights; not on the intercept).
     pen : list of 4 ndarrays
         ``(l1, l2, lo, hi)`` of the penalty, length ``dim``.
-    opts : BCDOptions
-        ``inner_tol`` (initial inner tolerance factor), ``max_inner_sweeps``.
+    opts : ProxNewtonWSOptions
+        ``inner_tol`` (initial inner tolerance factor), ``max_inner_sweeps``,
+        ``gram_max_dim``, ``support_newton``.
+
+    Notes
+    -----
+    The model holds the data, constants and the derivatives at the last point
+    it measured (``dl, D, g``; recomputed when asked about another point);
+    what the run changes is a :class:`LogisticRun` in the State.
     """
 
     kind = "logistic-ws"
@@ -84,13 +125,13 @@ class LogisticWSModel:
         self.inv_n = 1.0 / n
         self.dense = not sp.issparse(X)
         if self.dense:
-            self.Xd, self.data, self.indices, self.indptr = dense_layout(X)
+            self.Xd, self.data, self.indices, self.indptr = M.dense_layout(X)
         else:
             if intercept:
                 Xc = sp.csc_matrix(X, dtype=float)
                 Xc.sort_indices()
             else:
-                Xc = cached_csc(problem, X)
+                Xc = M.cached_csc(problem, X)
             self.Xd = np.zeros((1, 1), order="F")
             self.data, self.indices, self.indptr = Xc.data, Xc.indices, Xc.indptr
             self.Xc = Xc
@@ -104,25 +145,23 @@ class LogisticWSModel:
         self.l2 = np.ascontiguousarray(l2 + mu)
         self.d = d = self.l1.size
         self.always = (self.l1 <= 0)             # unpenalized by l1: always in the working set
-        self.active = np.ones(d, dtype=np.int8)  # no screening
-        self.inner_factor = float(opts.inner_tol)
+        self.inner_tol = float(opts.inner_tol)
         self.max_sweeps = int(opts.max_inner_sweeps)
         self.gram_max = int(opts.gram_max_dim)
-        self.last_sweeps = 0
         self.pos = np.full(d, -1, dtype=np.int64)
         # Newton steps on the model's support (Hessian path): off with support_newton=None
         self.support_newton = bool(np.all(self.lo == -np.inf) and np.all(self.hi == np.inf)) \
-            and getattr(opts, "support_newton", "auto") is not None
-        self.gap0 = None
+            and bool(opts.support_newton)
         self.allcols = np.arange(d, dtype=np.int64)
         self.dl = np.empty(n)
         self.D = np.empty(n)
         self.g = np.zeros(d)
         self.h = np.zeros(d)
         self._at = None             # the point of the cached dl, D, g
-        self._force_all = False
-        self.stalls = 0
-        self.nblocks = 1
+
+    def new_run(self):
+        """The run record at the start."""
+        return LogisticRun(inner_factor=self.inner_tol)
 
     def _args(self):
         return (self.Xd, self.data, self.indices, self.indptr, self.dense)
@@ -137,25 +176,25 @@ class LogisticWSModel:
             z = self.Xc @ x
         return np.ascontiguousarray(z, dtype=float)
 
-    def dual_pass(self, x, z):
+    def dual_pass(self, x, z, run):
         """Derivatives at ``x``; returns (prox-gradient certificate, F(x), work)."""
         fun, work = PN.pn_point(*self._args(), z, self.y, self.inv_n, x, self.l1, self.l2,
                                 self.lo, self.hi, self.dl, self.D, self.g, True)
         self._at = x.copy()
         cert = PN.prox_grad_norm(x, self.g, self.l1, self.l2, self.lo, self.hi)
-        if self.gap0 is None:
-            self.gap0 = max(cert, 1e-300)
+        if run.gap0 is None:
+            run.gap0 = max(cert, 1e-300)
         return cert, fun, work
 
-    def next_ws(self, x, gap_prev, gap):
+    def next_ws(self, x, gap_prev, gap, run):
         """Support, unpenalized coordinates and (near-)violators of |g_j| <= l1_j."""
-        if self._force_all or not np.isfinite(gap_prev):
-            self._force_all = False
+        if run.force_all or not np.isfinite(gap_prev):
+            run.force_all = False
             return self.allcols
         keep = (x != 0) | self.always | (np.abs(self.g) > self.l1 - gap_prev * self.inv_n)
         return np.flatnonzero(keep)
 
-    def solve_ws(self, x, z, ws, gap, stop_tol=None):
+    def solve_ws(self, x, z, ws, gap, stop_tol, run):
         """One proximal Newton step on ``ws``: updates ``x`` and ``z`` in place; the work.
 
         ``stop_tol`` (the driver's tolerance, when known) bounds how accurately the
@@ -163,13 +202,14 @@ class LogisticWSModel:
         """
         work = 0
         if self._at is None or not np.array_equal(self._at, x):
-            _, _, work = self.dual_pass(x, z)      # the driver went back to an older point
+            # derivatives of another point: recompute them (gap0 is set already)
+            _, _, work = self.dual_pass(x, z, run)
         m = ws.size
         if m == 0:
             return work
         u = x.copy()
         xd = np.zeros(self.n)
-        tol = self.inner_factor * gap
+        tol = run.inner_factor * gap
         # ski rental: coordinate sweeps through the columns of X (2 nnz(X_ws) each) until
         # they have cost about as much as forming the working set's Hessian X_ws'DX_ws, then
         # sweeps through that matrix (O(|ws|) per update)
@@ -186,7 +226,7 @@ class LogisticWSModel:
                 # row's entries in ws; doubled for uneven rows)
                 build = self.data.size + 2.0 * nnz * nnz / self.n
             k = int(min(max(np.ceil(build / epoch), 1), self.max_sweeps))
-            if self.last_sweeps > k:
+            if run.last_sweeps > k:
                 k = 0                               # the last model needed more: go direct
         sweeps = 0
         t = -1.0
@@ -204,7 +244,7 @@ class LogisticWSModel:
             # the Hessian makes accurate models cheap: a tolerance shrinking with the
             # certificate (superlinear outer convergence), sweeps alternated with Newton
             # steps on the support (signs fixed)
-            tol = tol * min(1.0, gap / self.gap0)
+            tol = tol * min(1.0, gap / run.gap0)
             if stop_tol is not None:
                 tol = max(tol, 0.01 * stop_tol)
             Hd = H @ (u[ws] - x[ws])
@@ -219,17 +259,20 @@ class LogisticWSModel:
                     break
                 work += self._support_newton(H, ws, x, u, Hd)
             xd[:] = 0.0
-            work += KC.cols_axpy(ws, u[ws] - x[ws], *self._args(), xd)
+            work += cols_axpy(ws, u[ws] - x[ws], *self._args(), xd)
             t, trials, _ = PN.pn_delta_ls(z, xd, self.y, self.inv_n, x, u, ws, self.g,
                                           self.l1, self.l2, SIGMA, BETA, MAX_TRIALS)
             work += trials * self.n
-        self.last_sweeps = sweeps
+        run.last_sweeps = sweeps
         if sweeps == 1:
-            self.inner_factor *= 0.25
+            run.inner_factor *= 0.25
         if t == 0.0:
-            self._stall()
+            # no descent from the model (rounding level): tighten the inner solve, use all
+            run.stalls += 1
+            run.inner_factor *= 0.1
+            run.force_all = True
         else:
-            self.stalls = 0
+            run.stalls = 0
             self._at = None
         return work
 
@@ -292,9 +335,3 @@ class LogisticWSModel:
         Hd[:] = H @ (uw_new - xw)
         k = int(S.sum())
         return k * k * k // 3 + ws.size * ws.size
-
-    def _stall(self):
-        """No descent from the model (rounding level): tighten the inner solve, use all."""
-        self.stalls += 1
-        self.inner_factor *= 0.1
-        self._force_all = True

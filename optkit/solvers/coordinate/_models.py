@@ -13,10 +13,16 @@ Three models, chosen by :func:`build_model`:
 
 from __future__ import annotations
 
+import weakref
+
 import numpy as np
 import scipy.sparse as sp
 
-from ...kernels import coordinate as K
+from ...kernels.cd_scalar import LOSS_LOGISTIC, LOSS_SQUARED, Penalty, min_norm_subgrad
+from ...kernels.columns import Columns, GLMData, csc_colsq
+from ...kernels.glm_blocks import FixedBlocks, glm_bcd_fixed, glm_block_lipschitz
+from ...kernels.glm_coordinate import glm_block_cd, glm_cd
+from ...kernels.quadratic_bcd import QuadBlocks, _block_prox_cd, quad_bcd
 
 RULES = ("cyclic", "random", "lipschitz-sampling", "gs", "gs-s", "gs-r", "gs-q", "gsl", "gsd",
          "gsq")
@@ -148,9 +154,10 @@ class QuadModel:
         return self.Lb
 
     def run(self, x, g, order, n, rule_code, update_code):
-        return K.quad_bcd(self.Q, g, x, self.bptr, self.bidx, self.Lb, self.Dfix, self.Hinv,
-                          self.hoff, order, n, rule_code, update_code, self.tau,
-                          self.l1, self.l2, self.lo, self.hi, self.composite)
+        return quad_bcd(self.Q, g, x, QuadBlocks(self.bptr, self.bidx, self.Lb, self.Dfix,
+                                                 self.Hinv, self.hoff, self.tau),
+                        order, n, rule_code, update_code,
+                        Penalty(self.l1, self.l2, self.lo, self.hi), self.composite)
 
     def grad(self, x, g):
         return g
@@ -208,7 +215,7 @@ class GLMModel:
         if self.fixed:
             self.bptr, self.bidx = make_blocks(opts, d)
             self.nblocks = self.bptr.size - 1
-            Lb = K.glm_block_lipschitz(self.bptr, self.bidx, *self._args(), n)
+            Lb = glm_block_lipschitz(self.bptr, self.bidx, *self._args(), n)
             Lb *= 1.0 if loss == 0 else 0.25
             Lb[Lb <= 0] = 1.0
             self.Lb = Lb
@@ -234,17 +241,18 @@ class GLMModel:
 
     def run(self, x, z, order, n, rule_code, newton, update_code=0):
         if self.fixed:
-            return K.glm_bcd_fixed(*self._args(), self.y, z, x, self.bptr, self.bidx, self.Lb,
-                                   self.Lc, order, n, rule_code, update_code, self.l1,
-                                   self.l2, self.lo, self.hi, self.loss, self.inv_n, self.buf)
-        return K.glm_cd(*self._args(), self.y, z, x, order, n, rule_code, self.Lc,
-                        self.l1, self.l2, self.lo, self.hi, self.loss, 0.0, self.inv_n,
-                        newton, self.buf)
+            return glm_bcd_fixed(GLMData(Columns(*self._args()), self.y, self.loss, self.inv_n),
+                                 Penalty(self.l1, self.l2, self.lo, self.hi),
+                                 FixedBlocks(self.bptr, self.bidx, self.Lb, self.Lc), z, x, order,
+                                 n, rule_code, update_code, self.buf)
+        return glm_cd(GLMData(Columns(*self._args()), self.y, self.loss, self.inv_n),
+                      Penalty(self.l1, self.l2, self.lo, self.hi), z, x, order, n, rule_code,
+                      self.Lc, 0.0, newton, self.buf)
 
     def run_block(self, x, z, block, newton, tol, max_sweeps):
-        return K.glm_block_cd(*self._args(), self.y, z, x, block, self.Lc, self.l1, self.l2,
-                              self.lo, self.hi, self.loss, 0.0, self.inv_n, newton, tol,
-                              max_sweeps)
+        return glm_block_cd(GLMData(Columns(*self._args()), self.y, self.loss, self.inv_n),
+                            Penalty(self.l1, self.l2, self.lo, self.hi), z, x, block, self.Lc,
+                            0.0, newton, tol, max_sweeps)
 
     def dloss(self, z):
         if self.loss == 0:
@@ -269,24 +277,28 @@ class GLMModel:
         return z
 
 
-def _coord_cache(problem):
-    """Per-problem cache of data layouts (CSC copy, column norms, Gram matrix).
+_CACHES = weakref.WeakKeyDictionary()
 
-    Stored on the problem object so that repeated solves of the same problem
-    (several tolerances, warm starts) pay the conversions once.
+
+def coord_cache(problem):
+    """Per-problem cache of data layouts (CSC copy, column norms, X'y, Gram matrix).
+
+    Kept in a module-level ``WeakKeyDictionary`` keyed by the problem object (problems
+    hash by identity), not on the user's object: repeated solves of the same problem
+    (several tolerances, warm starts) pay the conversions once, and the entry
+    goes with the problem.
     """
-    cache = problem.__dict__.get("_bcd_cache")
+    cache = _CACHES.get(problem)
     if cache is None:
-        cache = {}
-        problem.__dict__["_bcd_cache"] = cache
+        cache = _CACHES[problem] = {}
     return cache
 
 
 def cached_csc(problem, X):
-    """X as a float64 CSC matrix: X itself if it is one, else a copy cached on the problem."""
+    """X as a float64 CSC matrix: X itself if it is one, else a copy cached for the problem."""
     if sp.issparse(X) and X.format == "csc" and X.dtype == np.float64:
         return X
-    cache = _coord_cache(problem)
+    cache = coord_cache(problem)
     Xc = cache.get("csc")
     if Xc is None or Xc.shape != X.shape:
         Xc = sp.csc_matrix(X, dtype=float)
@@ -308,196 +320,15 @@ def data_matrix(smooth):
 
 def cached_colsq(problem, X):
     """Squared column norms of X (cached on the problem)."""
-    cache = _coord_cache(problem)
+    cache = coord_cache(problem)
     v = cache.get("colsq")
     if v is None or v.size != X.shape[1]:
         if sp.issparse(X) and X.format == "csc":
-            v = K.csc_colsq(X.data, X.indptr)
+            v = csc_colsq(X.data, X.indptr)
         else:
             v = _colsq(X)
         cache["colsq"] = v
     return v
-
-
-class EnetWSModel:
-    """Least squares + L1/elastic net: working sets with gap-safe screening.
-
-    Everything is scaled by n (``P_n = n P``). Each solver step runs the
-    inner cyclic CD on the current working set, then one pass over the
-    unscreened columns (gap at the new point, screening, next working set).
-    """
-
-    kind = "enet-ws"
-
-    def __init__(self, problem, smooth, pen, opts):
-        X = data_matrix(smooth)
-        n = smooth.n_samples
-        self.n = n
-        self.dense = not sp.issparse(X)
-        self.y = np.ascontiguousarray(smooth.b, dtype=float)
-        cache = _coord_cache(problem)
-        if self.dense:
-            self.Xd, self.data, self.indices, self.indptr = dense_layout(X)
-            if "xty" not in cache:
-                cache["xty"] = self.Xd.T @ self.y
-            colsq = cached_colsq(problem, self.Xd)
-        else:
-            Xc = cached_csc(problem, X)
-            self.Xd = np.zeros((1, 1), order="F")
-            self.data, self.indices, self.indptr = Xc.data, Xc.indices, Xc.indptr
-            if "xty" not in cache or "colsq" not in cache:   # one pass for both
-                cache["colsq"], cache["xty"] = K.csc_colsq_dots(Xc.data, Xc.indices,
-                                                                Xc.indptr, self.y)
-            colsq = cache["colsq"]
-        self.xty = cache["xty"]
-        self.smooth = smooth
-        self.l1, self.l2, self.lo, self.hi = pen
-        self.l2 = self.l2 + smooth.mu
-        if problem.penalty.has_box or np.any((self.l1 <= 0) & (self.l2 <= 0)):
-            raise ValueError(
-                "Option working_set=True needs least squares with an L1 or elastic-net "
-                "penalty (every coordinate with an l1 or l2 weight > 0, no box); use "
-                "working_set=False.")
-        self.lam = self.l1 * n
-        self.mu = self.l2 * n
-        self.d = d = self.lam.size
-        self.colsq = np.ascontiguousarray(colsq, dtype=float)
-        self.colnorm = np.sqrt(colsq)
-        self.active = np.ones(d, dtype=np.int8)
-        self.nact = d
-        self.screen = opts.screening == "gap-safe"
-        self.c = np.zeros(d)
-        self.prio = np.zeros(d)
-        self.ws_size = 0
-        self.p0 = int(opts.block_size or min(max(d // 50, 10), 100))
-        self.inner_tol = float(opts.inner_tol)
-        self.anderson = int(opts.anderson)
-        self.gram_max = int(opts.gram_max_dim)
-        self._gram_ws = None
-        self._rent = 0.0               # residual-epoch work since the last Gram build
-        # sparse: Gram columns X'X_j computed so far, column slot[j] of _gstore (d x cap)
-        self._gstore = np.empty((d, 0), order="F")
-        self._slot = np.full(d, -1, dtype=np.int64)
-        self._have_col = np.zeros(d, dtype=bool)
-        self.nblocks = 1
-
-    def _args(self):
-        return (self.Xd, self.data, self.indices, self.indptr, self.dense)
-
-    def init_aux(self, x):
-        r = np.asarray(self.Xd @ x if self.dense else
-                       (sp.csc_matrix((self.data, self.indices, self.indptr),
-                                      shape=(self.n, self.d)) @ x), dtype=float) - self.y \
-            if np.any(x) else -self.y.copy()
-        return np.ascontiguousarray(r)
-
-    def dual_pass(self, x, r):
-        """Gap (per sample) at x, screening, priorities; returns (gap, fun, work)."""
-        have_c = False
-        work = 0
-        if not np.any(x):
-            self.c[:] = self.xty                # X'R with R = y
-            have_c = True
-        elif self.dense and 4 * self.nact > self.d:
-            np.matmul(self.Xd.T, -r, out=self.c)      # BLAS for mostly unscreened columns
-            have_c = True
-            work = self.n * self.d
-        gap_n, primal_n, _, w = K.enet_dual_pass(
-            *self._args(), self.y, r, x, self.lam, self.mu, self.colnorm, self.active,
-            self.screen, self.c, self.prio, have_c)
-        return gap_n / self.n, primal_n / self.n, work + w
-
-    def next_ws(self, x, gap_prev, gap):
-        nnz, nviol, nact = K.enet_ws_stats(x, self.c, self.lam, self.active)
-        self.nact = nact
-        size = max(self.p0, 2 * nnz)
-        if self.ws_size == 0 and nnz == 0:
-            # first working set from w = 0: the KKT violators are the coordinates that
-            # would move; a few of them (at least one) rather than p0 heavy columns
-            size = min(self.p0, max(nviol, 1))
-        if self.ws_size and gap > 0.1 * gap_prev:
-            size = max(size, 2 * self.ws_size)   # too little progress: grow
-        # room for the KKT violators (zero coordinates with |X_j'R| > lam_j), growing
-        # at most 4x per iteration
-        size = max(size, min(nnz + nviol, 4 * max(self.ws_size, self.p0)))
-        size = min(size, nact)
-        self.ws_size = size
-        if size >= nact:
-            return np.flatnonzero(self.active).astype(np.int64)
-        ws = np.argpartition(self.prio, size - 1)[:size]
-        ws.sort()
-        return ws.astype(np.int64, copy=False)
-
-    def solve_ws(self, x, r, ws, gap, stop_tol=None):
-        # screened coordinates that are still nonzero: set them to their optimal value 0
-        work = K.enet_zero_screened(self.active, x, r, *self._args())
-        tol = self.inner_tol * gap
-        if stop_tol is not None and ws.size == self.nact:
-            # the working set is every unscreened coordinate: its gap is the full gap
-            tol = min(tol, 0.9 * stop_tol)
-        tol_n = tol * self.n
-        m = ws.size
-        # ski rental: residual epochs until they have cost (over the whole solve) about as
-        # much as forming the working set's Gram matrix, then epochs through the Gram
-        # matrix (O(|ws|) per update; sparse Gram columns are cached across working sets)
-        if self.dense:
-            epoch = self.n * m
-            build = self.n * m * m / 8.0        # BLAS product, ~8x faster per entry
-        else:
-            nz = self.indptr[ws + 1] - self.indptr[ws]
-            epoch = max(int(nz.sum()), 1)
-            todo = ~self._have_col[ws]
-            # new Gram columns: their nnz times the mean row length, ~3x the cost of an
-            # epoch's entry (scattered writes; measured on a9a and w1a)
-            build = 3.0 * int(nz[todo].sum()) * self.data.size / self.n + m * m
-            if self.smooth._csr is None:        # the CSR copy of a CSC input: ~2 passes
-                build += 2.0 * self.data.size
-        k = int(min(max(np.ceil((build - self._rent) / epoch), 1), 1000))
-        use_gram = m <= self.gram_max and (self.dense or m * self.d <= 50_000_000)
-        w, _, g = K.enet_ws_solve(*self._args(), self.y, r, x, self.lam, self.mu, self.colsq,
-                                  ws, tol_n, min(5, k), k if use_gram else 100_000, self.c,
-                                  self.anderson)
-        work += w
-        self._rent += w
-        if g <= tol_n or not use_gram:
-            return work
-        self._rent = 0.0
-        G = self._gram(ws)
-        q = -self.c[ws]                 # X_ws'r, computed by the last check of enet_ws_solve
-        w_old = x[ws]
-        w, _, _ = K.enet_gram_solve(G, ws, x, q, self.xty[ws], r, self.y, self.lam, self.mu,
-                                    tol_n, 10, 1_000_000, self.c, self.anderson)
-        work += K.cols_axpy(ws, x[ws] - w_old, *self._args(), r)
-        return work + w + int(build)
-
-    def _gram(self, ws):
-        """X_ws'X_ws (reused while the working set does not change)."""
-        if self._gram_ws is not None and np.array_equal(self._gram_ws[0], ws):
-            return self._gram_ws[1]
-        if self.dense:
-            Xw = self.Xd[:, ws]
-            G = np.ascontiguousarray(Xw.T @ Xw, dtype=float)
-        else:
-            new = ws[~self._have_col[ws]]
-            if new.size:
-                used = int(self._have_col.sum())
-                if (used + new.size) * self.d > 50_000_000:     # bound the cache (400 MB)
-                    self._have_col[:] = False
-                    self._slot[:] = -1
-                    new, used = ws, 0
-                if used + new.size > self._gstore.shape[1]:
-                    cap = max(2 * self._gstore.shape[1], used + new.size, 16)
-                    store = np.empty((self.d, min(cap, self.d)), order="F")
-                    store[:, :used] = self._gstore[:, :used]
-                    self._gstore = store
-                R = self.smooth.X           # CSR rows: Gram column j = sum_i x_ij X_i
-                K.sparse_gram_cols(new, self.data, self.indices, self.indptr, R.data,
-                                   R.indices, R.indptr, self._gstore[:, used:used + new.size])
-                self._slot[new] = np.arange(used, used + new.size)
-                self._have_col[new] = True
-            G = np.ascontiguousarray(self._gstore[np.ix_(ws, self._slot[ws])])
-        self._gram_ws = (ws.copy(), G)
-        return G
 
 
 class OracleModel:
@@ -540,7 +371,7 @@ class OracleModel:
         idx = self.blocks[b]
         l1, l2, lo, hi = self.l1[idx], self.l2[idx], self.lo[idx], self.hi[idx]
         if rule == 1:
-            s = np.array([K.min_norm_subgrad(g[i], x[i], self.l1[i], self.l2[i], self.lo[i],
+            s = np.array([min_norm_subgrad(g[i], x[i], self.l1[i], self.l2[i], self.lo[i],
                                              self.hi[i]) for i in idx])
             return float(s @ s)
         if rule == 5 and not np.any(l1) and not np.any(l2) and np.all(np.isinf(lo)) \
@@ -573,7 +404,7 @@ class OracleModel:
                 H = self._hblock(x, idx)
                 H = H + 1e-12 * np.diag(np.abs(np.diag(H)))
                 dlt = np.empty(idx.size)
-                K._block_prox_cd(np.ascontiguousarray(H), g[idx].copy(), x[idx].copy(),
+                _block_prox_cd(np.ascontiguousarray(H), g[idx].copy(), x[idx].copy(),
                                  np.arange(idx.size), l1, l2, lo, hi, dlt)
                 if newton:
                     f0 = oracle.fun(x) + _pen_value(x[idx], l1, l2)
@@ -647,16 +478,6 @@ def build_model(problem, oracle, x0, opts):
     pen = list(problem.penalty.arrays(d))
     greedy_coords = opts.rule in GREEDY and opts.blocks == "coordinates"
     fixed_blocks = opts.blocks in ("contiguous", "partition", "forest")
-    if getattr(opts, "working_set", False):
-        if opts.lipschitz is None and isinstance(smooth, LogisticRegression):
-            from ._logistic_ws import LogisticWSModel       # proximal Newton (newGLMNET)
-            return LogisticWSModel(problem, smooth, pen, opts)
-        if opts.lipschitz is not None or not isinstance(smooth, LeastSquares):
-            raise ValueError(
-                "Option working_set=True needs least squares or logistic regression with an "
-                "L1 or elastic-net penalty (Lasso, ElasticNet, L1LogisticRegression); got a "
-                f"{type(smooth).__name__} smooth part.")
-        return EnetWSModel(problem, smooth, pen, opts)
     if opts.lipschitz is None and isinstance(smooth, QuadraticProblem):
         return QuadModel(smooth.A, smooth.b, 0.0, pen, opts)
     if opts.lipschitz is None and isinstance(smooth, LeastSquares):
@@ -665,7 +486,7 @@ def build_model(problem, oracle, x0, opts):
             use_gram = (greedy_coords or fixed_blocks) and d <= opts.gram_max_dim
         if use_gram:
             X, y, n = smooth.X, smooth.b, smooth.n_samples
-            cache = _coord_cache(problem)
+            cache = coord_cache(problem)
             G = cache.get("gram")
             if G is None:
                 G = X.T @ X
@@ -675,14 +496,14 @@ def build_model(problem, oracle, x0, opts):
             return QuadModel(Q, c, 0.5 * float(y @ y) / n, pen, opts, ls=(X, y, n, smooth.mu))
         if opts.blocks in ("coordinates", "variable", "contiguous", "partition"):
             pen[1] = pen[1] + smooth.mu
-            return GLMModel(data_matrix(smooth), smooth.b, 0, pen, opts, problem=problem)
+            return GLMModel(data_matrix(smooth), smooth.b, LOSS_SQUARED, pen, opts, problem=problem)
     if opts.lipschitz is None and isinstance(smooth, LogisticRegression) \
             and opts.blocks in ("coordinates", "variable", "contiguous", "partition"):
         mu = np.full(d, smooth.mu)
         if smooth.fit_intercept:
             mu[-1] = 0.0
         pen[1] = pen[1] + mu
-        return GLMModel(data_matrix(smooth), smooth.y, 1, pen, opts,
+        return GLMModel(data_matrix(smooth), smooth.y, LOSS_LOGISTIC, pen, opts,
                         intercept=smooth.fit_intercept,
                         problem=problem)
     if opts.blocks == "forest":

@@ -10,22 +10,83 @@ from ..._core.options import Options, option
 from ..._core.oracle import CountedSmoothOracle
 from ..._core.registry import register
 from ..._core.solver import Solver, State
-from ...kernels import coordinate as K
+from ...kernels.greedy import coord_scores
 from . import _models as M
 from . import _support_newton as SN
+from ._rng import RandomStream
 
 __all__ = ["BlockCoordinateDescent", "BCDOptions", "BCDState", "CoordinateOracle",
            "CoordinateSolver"]
 
 
 class CoordinateOracle(CountedSmoothOracle):
-    """Counted oracle of the smooth part plus ``nwork``: matrix entries read by kernels."""
+    """Counted oracle of the smooth part plus ``nwork``: matrix entries read by kernels.
+
+    It owns the coordinate model of the problem (:mod:`._models`, attached by
+    the solver's ``init`` through :meth:`attach`) and is the only caller of
+    the model's compiled kernels: each method below runs one model operation
+    and adds the matrix entries it read to ``nwork``. Solvers never touch the
+    counter.
+    """
 
     count_names = CountedSmoothOracle.count_names + ("nwork",)
 
     def __init__(self, problem, dim):
         super().__init__(problem.smooth, dim)
         self.composite = problem
+        self.model = None
+        self.forest = None
+
+    def attach(self, model, forest=None):
+        """Make ``model`` (and the forest blocks built on it) the data the kernels read."""
+        self.model = model
+        self.forest = forest
+        return model
+
+    def init_aux(self, x):
+        """The model's auxiliary vector at x (margins / residual / gradient)."""
+        return self.model.init_aux(x)
+
+    def model_grad(self, x, aux):
+        """Full gradient of the model's data term at ``(x, aux)`` (a pass over X for GLMs)."""
+        m = self.model
+        grad = m.grad(x, aux)
+        if m.kind == "glm":
+            self.nwork += m.data.size if not m.dense else m.n * m.d
+        return grad
+
+    def sweep(self, x, aux, order, n, *codes, **kwargs):
+        """``n`` block updates of the compiled model (in place)."""
+        self.nwork += self.model.run(x, aux, order, n, *codes, **kwargs)
+
+    def block_cd(self, x, z, block, newton, tol, max_sweeps):
+        """Coordinate sweeps over ``block`` (GLM variable blocks), in place; the sweeps."""
+        work, sweeps = self.model.run_block(x, z, block, newton, tol, max_sweeps)
+        self.nwork += work
+        return sweeps
+
+    def forest_sweep(self, x, aux, order, n, rule_code):
+        """``n`` forest-block updates by message passing (in place)."""
+        self.nwork += self.forest.run(x, aux, order, n, rule_code)
+
+    def support_newton(self, x, aux, grad):
+        """A Newton step on the support of x: ``(x, aux)`` or None (see :mod:`._support_newton`)."""
+        out = SN.support_newton_step(self.model, x, aux, grad)
+        if out is None:
+            return None
+        x, aux, work = out
+        self.nwork += work
+        return x, aux
+
+    def ws_dual_pass(self, x, r, run):
+        """Working-set models: gap (or certificate) and F at x, updating ``run`` in place."""
+        gap, fun, work = self.model.dual_pass(x, r, run)
+        self.nwork += work
+        return gap, fun
+
+    def ws_solve(self, x, r, ws, gap, stop_tol, run):
+        """Working-set models: the subproblem on ``ws`` (x, r, ``run`` in place)."""
+        self.nwork += self.model.solve_ws(x, r, ws, gap, stop_tol, run)
 
 
 class CoordinateSolver(Solver):
@@ -98,35 +159,11 @@ class BCDOptions(Options):
                                kind=object)
     inner_tol: float = option(0.1, "blocks='variable' with matrix/newton updates on GLMs: the "
                               "block is minimized by coordinate sweeps until the largest "
-                              "scaled step is <= inner_tol * certificate. working_set=True: "
-                              "the working-set subproblem is solved to a duality gap <= "
-                              "inner_tol * (current gap).", low=0.0,
+                              "scaled step is <= inner_tol * certificate.", low=0.0,
                               low_inclusive=False)
     max_inner_sweeps: int = option(500, "Cap on the sweeps of one block minimization.",
                                    kind=int, low=1)
     seed: int = option(None, "Seed of the random rules.", kind=int)
-    working_set: bool = option(False, "Least squares + L1/elastic net (Lasso, ElasticNet): "
-                               "working-set method (Massias, Gramfort & Salmon 2018): each "
-                               "iteration solves the problem restricted to a working set "
-                               "(the support plus the coordinates whose dual constraints are "
-                               "closest to active; size max(block_size or 10, 2 nnz(x)), "
-                               "doubled when the gap drops < 10x) by compiled cyclic CD "
-                               "epochs to gap <= inner_tol * gap, then makes one pass over "
-                               "the remaining columns for the duality gap (the certificate "
-                               "in this mode), screening and the next working set. `rule`, "
-                               "`blocks`, `update` and `certificate` are not used. "
-                               "Logistic regression + L1/elastic net (L1LogisticRegression, "
-                               "or a LogisticRegression smooth part, its mu and intercept "
-                               "included): proximal Newton (newGLMNET, Yuan, Ho & Lin 2012); "
-                               "each iteration is one Newton step: cyclic CD on the quadratic "
-                               "model (Hessian X'DX/n) over the working set (support + "
-                               "coordinates violating abs(grad_j) <= l1_j; through the explicit "
-                               "working-set Hessian, with Newton steps on its support, when "
-                               "it has <= gram_max_dim coordinates) to inner_tol * certificate "
-                               "(tightened as it drops), then an Armijo line search on F; the "
-                               "certificate stays ||x - prox(x - grad)||_inf (`gap` in the "
-                               "result holds it), no screening.",
-                               kind=bool)
     support_newton: object = option("auto", "Superlinear phase: once the support and signs "
                                     "of x have not changed for this many driver steps, "
                                     "alternate orthant-wise Newton steps on the support "
@@ -135,16 +172,18 @@ class BCDOptions(Options):
                                     "regression. 'auto': 2 when the penalty has an L1 part "
                                     "(sparse solutions), else off; None: off.",
                                     kind=(int, str), low=1, choices=("auto",), allow_none=True)
-    anderson: int = option(5, "working_set=True: Anderson extrapolation of the inner "
-                           "coordinate descent every `anderson` epochs, kept when it lowers "
-                           "the objective (Bertrand & Massias 2021); 0 turns it off.",
-                           kind=int, low=0)
-    screening: str = option("gap-safe", "working_set=True: 'gap-safe' discards coordinates "
-                            "proven zero at the optimum by the gap-safe sphere test "
-                            "(Fercoq, Gramfort & Salmon 2015; Ndiaye et al. 2017); "
-                            "'none' keeps them all.", kind=str, choices=("gap-safe", "none"))
+    working_set: bool = option(False, "Removed: the working-set modes are methods of their "
+                               "own, method='ws-lasso' (Lasso, elastic net) and "
+                               "method='prox-newton-ws' (L1 logistic regression); True raises.",
+                               kind=bool)
 
     def check(self):
+        if self.working_set:
+            raise ValueError(
+                "Option `working_set` of method 'bcd' was removed: the working-set solvers "
+                "are methods of their own, method='ws-lasso' (least squares + L1 / elastic "
+                "net: Lasso, ElasticNet) and method='prox-newton-ws' (L1 / elastic-net "
+                "logistic regression: L1LogisticRegression).")
         if self.blocks == "variable" and self.rule not in M.GREEDY:
             raise ValueError("Option `rule` must be a greedy rule (gs, gs-s, gs-r, gs-q, gsl, "
                              "gsd, gsq) with blocks='variable'; got " + repr(self.rule) + ".")
@@ -168,6 +207,22 @@ class BCDState(State):
     pgm: float = np.nan         # prox-gradient mapping norm (inner tolerances)
     stable: int = 0             # driver steps since the support or signs last changed
     newton_last: bool = False   # the last step was a support Newton step
+    rng: dict | None = None     # generator state of the random rules
+
+
+def support_history(x, k, prev, *, signs):
+    """(nnz of x, iteration at which its support last changed, steps since the
+    support and, with ``signs``, the signs last changed); ``prev`` the previous
+    state (None at the start)."""
+    support = x != 0
+    nnz = int(support.sum())
+    if prev is None:
+        return nnz, 0, 0
+    same = np.array_equal(support, prev.x != 0)
+    active_at = prev.active_at if same else k
+    if signs and same and np.array_equal(np.sign(x), np.sign(prev.x)):
+        return nnz, active_at, prev.stable + 1
+    return nnz, active_at, 0
 
 
 @register
@@ -231,13 +286,11 @@ class BlockCoordinateDescent(CoordinateSolver):
     al., section 6). On ill-conditioned L1 logistic regression this needs
     ~90x fewer coordinate updates than plain proximal CD (see the tests).
 
-    ``working_set=True`` (Lasso and elastic net) runs the working-set method
-    of Massias, Gramfort & Salmon (2018) instead: each step solves the
-    problem restricted to a working set by compiled cyclic CD with Anderson
-    extrapolation (Bertrand & Massias 2021), through the working set's Gram
-    matrix once it has paid for itself, then makes one pass over the other
-    columns for the duality gap (the certificate), gap-safe screening and the
-    next working set.
+    The working-set solvers are methods of their own: ``ws-lasso``
+    (:class:`~optkit.solvers.coordinate.ws_lasso.WorkingSetLasso`, gap-safe
+    screening, Lasso and elastic net) and ``prox-newton-ws``
+    (:class:`~optkit.solvers.coordinate.prox_newton_ws.ProxNewtonWS`, L1
+    logistic regression).
 
     References
     ----------
@@ -247,12 +300,6 @@ class BlockCoordinateDescent(CoordinateSolver):
     arXiv:1712.08859.
     P. Tseng, S. Yun, "A coordinate gradient descent method for nonsmooth
     separable minimization", Math. Program. 117, 2009 (Armijo rule).
-    M. Massias, A. Gramfort, J. Salmon, "Celer: a fast solver for the Lasso
-    with dual extrapolation", ICML 2018 (working sets).
-    O. Fercoq, A. Gramfort, J. Salmon, "Mind the duality gap: safer rules for
-    the Lasso", ICML 2015 (gap-safe screening).
-    Q. Bertrand, M. Massias, "Anderson acceleration of coordinate descent",
-    AISTATS 2021.
 
     Examples
     --------
@@ -277,22 +324,17 @@ class BlockCoordinateDescent(CoordinateSolver):
     def init(self, oracle, x0, tol):
         opts = self.options
         problem, x0 = self.start(oracle, x0)
-        self.stop_tol = tol
         self.model = model = M.build_model(problem, oracle, x0, opts)
-        if opts.rule in ("random", "lipschitz-sampling"):
-            self.rng = np.random.default_rng(opts.seed)
-        if opts.working_set:
-            self.nblocks = self.per_step = 1
-            x = x0.copy()
-            r = model.init_aux(x)
-            return self._finish_ws(x, r, k=0, prev=None)
+        self.stream = RandomStream(opts.seed) \
+            if opts.rule in ("random", "lipschitz-sampling") else None
         if opts.certificate == "gap":
             self._check_gap(model)
         if opts.blocks == "forest":
             from ._forest import ForestBlocks
-            self.forest = ForestBlocks(model)
-            self.nblocks = self.forest.nblocks
+            oracle.attach(model, ForestBlocks(model))
+            self.nblocks = oracle.forest.nblocks
         else:
+            oracle.attach(model)
             self.nblocks = getattr(model, "nblocks", 1)
         if opts.blocks == "variable":
             self.per_step = opts.updates_per_step or 1
@@ -314,8 +356,9 @@ class BlockCoordinateDescent(CoordinateSolver):
         elif opts.rule == "lipschitz-sampling":
             self.probs = model.Lb / model.Lb.sum()
         x = x0.copy()
-        aux = model.init_aux(x)
-        return self._finish(x, aux, pos=0, k=0, prev=None)
+        aux = oracle.init_aux(x)
+        return self._finish(x, aux, pos=0, k=0, prev=None,
+                            rng=None if self.stream is None else self.stream.initial())
 
     @staticmethod
     def _check_gap(model):
@@ -350,23 +393,9 @@ class BlockCoordinateDescent(CoordinateSolver):
             + 0.5 * (1.0 + const ** 2) * float(l2n @ ww)
         return max(gap, 0.0) / n
 
-    @staticmethod
-    def _support_history(x, k, prev, *, signs):
-        """(nnz of x, iteration at which its support last changed, steps since the
-        support and, with ``signs``, the signs last changed)."""
-        support = x != 0
-        nnz = int(support.sum())
-        if prev is None:
-            return nnz, 0, 0
-        same = np.array_equal(support, prev.x != 0)
-        active_at = prev.active_at if same else k
-        if signs and same and np.array_equal(np.sign(x), np.sign(prev.x)):
-            return nnz, active_at, prev.stable + 1
-        return nnz, active_at, 0
-
-    def _finish(self, x, aux, *, pos, k, prev):
+    def _finish(self, x, aux, *, pos, k, prev, rng):
         m = self.model
-        grad = m.grad(x, aux)
+        grad = self.oracle.model_grad(x, aux)
         fun = m.fun(x, aux)
         pgm = float(np.max(np.abs(M.prox_grad_map(x, grad, m.l1, m.l2, m.lo, m.hi))))
         if self.options.certificate == "gap":
@@ -375,33 +404,25 @@ class BlockCoordinateDescent(CoordinateSolver):
         else:
             gap = np.nan
             cert = pgm
-        if m.kind == "glm":
-            self.oracle.nwork += m.data.size if not m.dense else m.n * m.d
-        nnz, active_at, stable = self._support_history(x, k, prev, signs=True)
+        nnz, active_at, stable = support_history(x, k, prev, signs=True)
         return BCDState(x=x, fun=fun, jac=None, aux=aux, pos=pos, k=k, cert=cert, nnz=nnz,
-                        active_at=active_at, gap=gap, grad=grad, pgm=pgm, stable=stable)
-
-    def _finish_ws(self, x, r, *, k, prev):
-        """Working-set mode: gap pass at x (screening, next working set) and the state."""
-        m = self.model
-        gap, fun, work = m.dual_pass(x, r)
-        self.oracle.nwork += work
-        self.ws = m.next_ws(x, np.inf if prev is None else prev.gap, gap)
-        nnz, active_at, _ = self._support_history(x, k, prev, signs=False)
-        return BCDState(x=x, fun=fun, jac=None, aux=r, pos=0, k=k, cert=gap, nnz=nnz,
-                        active_at=active_at, gap=gap, grad=None, pgm=np.nan)
+                        active_at=active_at, gap=gap, grad=grad, pgm=pgm, stable=stable,
+                        rng=rng)
 
     # -- iteration ---------------------------------------------------------------
-    def _order(self, n, pos):
+    def _order(self, n, pos, rng):
+        """(blocks to update, next cyclic position, next generator state)."""
         opts = self.options
         nb = self.nblocks
         if opts.rule == "cyclic":
-            return (pos + np.arange(n, dtype=np.int64)) % nb, (pos + n) % nb
+            return (pos + np.arange(n, dtype=np.int64)) % nb, (pos + n) % nb, rng
         if opts.rule == "random":
-            return self.rng.integers(0, nb, size=n).astype(np.int64), pos
+            order, rng = self.stream.integers(rng, 0, nb, size=n)
+            return order.astype(np.int64), pos, rng
         if opts.rule == "lipschitz-sampling":
-            return self.rng.choice(nb, size=n, p=self.probs).astype(np.int64), pos
-        return np.zeros(1, dtype=np.int64), pos
+            order, rng = self.stream.choice(rng, nb, size=n, p=self.probs)
+            return order.astype(np.int64), pos, rng
+        return np.zeros(1, dtype=np.int64), pos, rng
 
     def block_size(self, state):
         return self.per_step
@@ -409,85 +430,67 @@ class BlockCoordinateDescent(CoordinateSolver):
     def step(self, state, budget):
         opts = self.options
         m = self.model
-        if opts.working_set:
-            x = state.x.copy()
-            r = state.aux.copy()
-            self.oracle.nwork += m.solve_ws(x, r, self.ws, state.gap, self.stop_tol)
-            new = self._finish_ws(x, r, k=state.k + 1, prev=state)
-            new.advanced = 1
-            return new
+        oracle = self.oracle
         if self.newton_after is not None and not state.newton_last \
                 and state.stable >= self.newton_after:
-            out = SN.support_newton_step(m, state.x, state.aux, state.grad)
+            out = oracle.support_newton(state.x, state.aux, state.grad)
             if out is not None:
-                x, aux, work = out
-                self.oracle.nwork += work
-                new = self._finish(x, aux, pos=state.pos, k=state.k + 1, prev=state)
+                x, aux = out
+                new = self._finish(x, aux, pos=state.pos, k=state.k + 1, prev=state,
+                                   rng=state.rng)
                 new.newton_last = True
                 new.advanced = 1
                 return new
         n = budget
         x = state.x.copy()
         aux = None if state.aux is None else state.aux.copy()
-        order, pos = self._order(n, state.pos)
+        order, pos, rng = self._order(n, state.pos, state.rng)
         if opts.blocks == "forest":
-            self.oracle.nwork += self.forest.run(x, aux, order, n, self.rule_code)
+            oracle.forest_sweep(x, aux, order, n, self.rule_code)
         elif opts.blocks == "variable" and m.kind == "glm":
-            self.oracle.nwork += self._working_set(x, aux, state, n)
+            self._working_set(x, aux, state, n)
         elif m.kind == "glm":
             newton = opts.update == "newton" or (opts.update == "matrix" and m.loss != 0)
-            self.oracle.nwork += m.run(x, aux, order, n, self.rule_code, newton,
-                                       self.update_code)
+            oracle.sweep(x, aux, order, n, self.rule_code, newton, self.update_code)
         elif m.kind == "quad":
-            self.oracle.nwork += m.run(x, aux, order, n, self.rule_code, self.update_code)
+            oracle.sweep(x, aux, order, n, self.rule_code, self.update_code)
         else:
-            m.run(x, aux, order, n, self.rule_code, self.update_code,
-                  newton=opts.update == "newton")
-        new = self._finish(x, aux, pos=pos, k=state.k + n, prev=state)
+            oracle.sweep(x, aux, order, n, self.rule_code, self.update_code,
+                         newton=opts.update == "newton")
+        new = self._finish(x, aux, pos=pos, k=state.k + n, prev=state, rng=rng)
         new.advanced = n
         return new
 
     def _working_set(self, x, z, state, n):
         """GLM variable blocks: the tau best coordinates, minimized by coordinate sweeps."""
-        m, opts = self.model, self.options
-        work = 0
+        m, opts, oracle = self.model, self.options, self.oracle
         newton = opts.update == "newton" or (opts.update == "matrix" and m.loss != 0)
         exact = opts.update in ("matrix", "newton")
         grad, cert = state.grad, state.pgm
         for t in range(n):
             if t > 0:
-                grad = m.grad(x, z)
+                grad = oracle.model_grad(x, z)
                 cert = float(np.max(np.abs(M.prox_grad_map(x, grad, m.l1, m.l2, m.lo, m.hi))))
-                work += m.data.size if not m.dense else m.n * m.d
             tau = opts.block_size or max(10, 2 * int(np.count_nonzero(x)))
             tau = min(tau, m.d)
             scores = self._scores(x, grad)
             block = np.argpartition(-scores, tau - 1)[:tau] if tau < m.d else np.arange(m.d)
             block = np.sort(block).astype(np.int64)
             if exact:
-                w, _ = m.run_block(x, z, block, newton, opts.inner_tol * cert,
-                                   opts.max_inner_sweeps)
+                oracle.block_cd(x, z, block, newton, opts.inner_tol * cert,
+                                opts.max_inner_sweeps)
             else:
-                w, _ = m.run_block(x, z, block, newton, np.inf, 1)
-            work += w
-        return work
+                oracle.block_cd(x, z, block, newton, np.inf, 1)
 
     def _scores(self, x, grad):
         m = self.model
-        return K.coord_scores(self.rule_code, grad, x, m.Lc, m.l1, m.l2, m.lo, m.hi)
+        return coord_scores(self.rule_code, grad, x, m.Lc, m.l1, m.l2, m.lo, m.hi)
 
     def certificate(self, state):
         return state.cert
 
-    def stall_window(self):
-        # working sets: the gap of a stopped inner solver stops decreasing at its
-        # rounding floor; without this rule a tol below it would run to maxiter
-        return 10 if self.options.working_set else None
-
     def result_fields(self, state):
         out = {"nnz": state.nnz, "active_set_identified_at": state.active_at}
-        if self.options.certificate == "gap" or self.options.working_set:
+        if self.options.certificate == "gap":
             out["gap"] = state.gap
-        if self.options.working_set:
-            out["n_screened"] = int(self.model.d - self.model.active.sum())
         return out

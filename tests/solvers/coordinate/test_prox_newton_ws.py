@@ -1,4 +1,4 @@
-"""bcd working_set=True on L1 / elastic-net logistic regression (proximal Newton,
+"""prox-newton-ws on L1 / elastic-net logistic regression (proximal Newton,
 newGLMNET-type) against scikit-learn (liblinear, saga) and cvxpy (Clarabel)."""
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from optkit.problems.glm import LogisticRegression, SoftmaxRegression
 
 sklm = pytest.importorskip("sklearn.linear_model")
 
-WS = {"working_set": True}
+WS = {}
 
 
 def _data(fmt, seed=0, n=120, d=40, k=5):
@@ -72,7 +72,7 @@ def test_l1_logistic_working_set_equals_sklearn_and_cvxpy(fmt, frac):
     n = X.shape[0]
     g0 = np.abs(np.asarray(X.T @ y).ravel()) / (2 * n)      # alpha_max = ||X'y||_inf / (2n)
     alpha = frac * float(g0.max())
-    res = optkit.minimize(L1LogisticRegression(X, y, alpha), method="bcd", tol=1e-12,
+    res = optkit.minimize(L1LogisticRegression(X, y, alpha), method="prox-newton-ws", tol=1e-12,
                           options=WS)
     assert res.success and res.gap <= 1e-12
     lib = _sklearn(X, y, alpha, "liblinear")
@@ -86,7 +86,7 @@ def test_l1_logistic_working_set_equals_sklearn_and_cvxpy(fmt, frac):
 def test_l1_logistic_working_set_equals_saga():
     X, y = _data("csr", seed=3, n=80, d=20)
     alpha = 0.02
-    res = optkit.minimize(L1LogisticRegression(X, y, alpha), method="bcd", tol=1e-12,
+    res = optkit.minimize(L1LogisticRegression(X, y, alpha), method="prox-newton-ws", tol=1e-12,
                           options=WS)
     saga = _sklearn(X, y, alpha, "saga")
     np.testing.assert_allclose(res.x, saga, atol=1e-6)
@@ -101,7 +101,7 @@ def test_elastic_net_logistic_with_ridge_equals_cvxpy(fmt):
     l1 = np.linspace(0.005, 0.03, d)
     pen = ElasticNetPenalty(0.02, l1_ratio=0.6) + SeparablePenalty(l1=l1)
     prob = CompositeProblem(LogisticRegression(X, y, mu=0.01), pen)
-    res = optkit.minimize(prob, method="bcd", tol=1e-12, options=WS)
+    res = optkit.minimize(prob, method="prox-newton-ws", tol=1e-12, options=WS)
     assert res.success
     l1_tot = 0.02 * 0.6 + l1
     l2_tot = 0.02 * 0.4 + 0.01
@@ -119,12 +119,12 @@ def test_intercept_and_box_equal_cvxpy():
     d = X.shape[1]
     l1 = np.append(np.full(d, 0.01), 0.0)                    # intercept not penalized
     prob = CompositeProblem(LogisticRegression(X, y, fit_intercept=True), L1(l1))
-    res = optkit.minimize(prob, method="bcd", tol=1e-12, options=WS)
+    res = optkit.minimize(prob, method="prox-newton-ws", tol=1e-12, options=WS)
     ref = _cvxpy(X, y, l1[:-1], 0.0, intercept=True)
     np.testing.assert_allclose(res.x, ref, atol=1e-6)
     assert abs(res.x[-1]) > 0.1
     box = CompositeProblem(LogisticRegression(X, y), L1(0.005) + NonNegative())
-    res = optkit.minimize(box, method="bcd", tol=1e-12, options=WS)
+    res = optkit.minimize(box, method="prox-newton-ws", tol=1e-12, options=WS)
     assert res.success and np.all(res.x >= 0)
     np.testing.assert_allclose(res.x, _cvxpy(X, y, 0.005, 0.0, nonneg=True), atol=1e-6)
 
@@ -132,7 +132,7 @@ def test_intercept_and_box_equal_cvxpy():
 def test_working_set_result_fields_and_warm_start():
     X, y = _data("dense", seed=4)
     prob = L1LogisticRegression(X, y, 0.02)
-    res = optkit.minimize(prob, method="bcd", tol=1e-10, options=WS)
+    res = optkit.minimize(prob, method="prox-newton-ws", tol=1e-10, options=WS)
     # the certificate is the prox-gradient mapping norm, recomputed here with NumPy
     g = prob.smooth.grad(res.x)
     v = res.x - g
@@ -141,7 +141,7 @@ def test_working_set_result_fields_and_warm_start():
     assert res.fun == pytest.approx(prob.fun(res.x), rel=1e-12)
     assert res.n_screened == 0 and res.nnz == np.count_nonzero(res.x)
     assert res.nit < 30                                   # Newton: few outer iterations
-    again = optkit.minimize(prob, res.x, method="bcd", tol=1e-10, options=WS)
+    again = optkit.minimize(prob, res.x, method="prox-newton-ws", tol=1e-10, options=WS)
     assert again.nit <= 1
     np.testing.assert_allclose(again.x, res.x, atol=1e-10)
 
@@ -150,13 +150,14 @@ def test_working_set_bad_input_names_the_option():
     X, y = _data("dense")
     rng = np.random.default_rng(0)
     soft = CompositeProblem(SoftmaxRegression(X, rng.integers(0, 3, X.shape[0])), L1(0.01))
-    with pytest.raises(ValueError, match="working_set.*logistic regression"):
-        optkit.minimize(soft, method="bcd", options=WS)
-    with pytest.raises(ValueError, match="working_set"):
+    with pytest.raises(ValueError, match="prox-newton-ws.*logistic-regression"):
+        optkit.minimize(soft, method="prox-newton-ws", options=WS)
+    # bcd's former working-set mode points at the two methods
+    with pytest.raises(ValueError, match="working_set.*ws-lasso.*prox-newton-ws"):
         optkit.minimize(L1LogisticRegression(X, y, 0.01), method="bcd",
-                        options=dict(WS, lipschitz=1.0))
+                        options={"working_set": True})
     with pytest.raises(ValueError, match="inner_tol"):
-        optkit.minimize(L1LogisticRegression(X, y, 0.01), method="bcd",
+        optkit.minimize(L1LogisticRegression(X, y, 0.01), method="prox-newton-ws",
                         options=dict(WS, inner_tol=0.0))
 
 
@@ -164,6 +165,6 @@ def test_unreachable_tol_stops_with_a_clear_failure():
     rng = np.random.default_rng(0)
     X = rng.standard_normal((300, 40))
     y = np.sign(X[:, 0] + 0.5 * rng.standard_normal(300))
-    res = optkit.minimize(L1LogisticRegression(X, y, 0.01), method="bcd", tol=1e-19,
-                          options={"working_set": True})
+    res = optkit.minimize(L1LogisticRegression(X, y, 0.01), method="prox-newton-ws", tol=1e-19,
+                          options=WS)
     assert res.status == 5 and "rounding floor" in res.message and res.nit < 100

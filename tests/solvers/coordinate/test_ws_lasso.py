@@ -1,4 +1,4 @@
-"""bcd working_set=True (working sets + gap-safe screening) against scikit-learn."""
+"""ws-lasso (working sets + gap-safe screening) against scikit-learn."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from optkit.problems.synthetic import QuadraticProblem
 
 sklm = pytest.importorskip("sklearn.linear_model")
 
-WS = {"working_set": True}
+WS = {}
 
 
 def _data(fmt, seed=0, n=80, d=200, k=6):
@@ -47,7 +47,7 @@ def test_lasso_working_set_equals_sklearn(fmt, frac):
     X, y = _data(fmt)
     prob = Lasso(X, y, 1.0)
     alpha = frac * prob.alpha_max()
-    res = optkit.minimize(Lasso(X, y, alpha), method="bcd", tol=1e-14, options=WS)
+    res = optkit.minimize(Lasso(X, y, alpha), method="ws-lasso", tol=1e-14, options=WS)
     ref = _sklearn(sklm.Lasso(alpha=alpha, fit_intercept=False, tol=1e-14, max_iter=200_000),
                    X, y)
     assert res.success
@@ -60,7 +60,7 @@ def test_lasso_working_set_equals_sklearn(fmt, frac):
 def test_elastic_net_working_set_equals_sklearn(fmt):
     X, y = _data(fmt, seed=1)
     alpha = 0.05 * Lasso(X, y, 1.0).alpha_max()
-    res = optkit.minimize(ElasticNet(X, y, alpha, l1_ratio=0.7), method="bcd", tol=1e-14,
+    res = optkit.minimize(ElasticNet(X, y, alpha, l1_ratio=0.7), method="ws-lasso", tol=1e-14,
                           options=WS)
     ref = _sklearn(sklm.ElasticNet(alpha=alpha, l1_ratio=0.7, fit_intercept=False,
                                    tol=1e-14, max_iter=200_000), X, y)
@@ -77,15 +77,14 @@ def test_screened_coordinates_are_zero_at_the_optimum(fmt):
     X, y = _data(fmt, seed=2)
     alpha = 0.1 * Lasso(X, y, 1.0).alpha_max()
     prob = Lasso(X, y, alpha)
-    res = optkit.minimize(prob, method="bcd", tol=1e-10, options=WS)
+    res = optkit.minimize(prob, method="ws-lasso", tol=1e-10, options=WS)
     # the screening state of the solver that produced res
-    solver = optkit.solvers.coordinate.bcd.BlockCoordinateDescent(
-        optkit.solvers.coordinate.bcd.BCDOptions(working_set=True))
+    solver = optkit.solvers.coordinate.WorkingSetLasso()
     oracle = solver.make_oracle(prob, X.shape[1])
     state = solver.init(oracle, np.zeros(X.shape[1]), 1e-10)
     while state.gap > 1e-10:
         state = solver.step(state, 1)
-    screened = solver.model.active == 0
+    screened = state.run.active == 0
     assert screened.sum() == res.n_screened > X.shape[1] // 2
     ref = _sklearn(sklm.Lasso(alpha=alpha, fit_intercept=False, tol=1e-15,
                               max_iter=500_000), X, y)
@@ -98,11 +97,11 @@ def test_screened_coordinates_are_zero_at_the_optimum(fmt):
 def test_gap_is_a_true_bound_at_every_iteration():
     X, y = _data("dense", seed=3)
     prob = Lasso(X, y, 0.05 * Lasso(X, y, 1.0).alpha_max())
-    best = optkit.minimize(prob, method="bcd", tol=1e-13, options=WS).fun
-    res = optkit.minimize(prob, method="bcd", tol=1e-12, options=WS)
+    best = optkit.minimize(prob, method="ws-lasso", tol=1e-13, options=WS).fun
+    res = optkit.minimize(prob, method="ws-lasso", tol=1e-12, options=WS)
     assert res.nit >= 2
     for k in range(1, res.nit + 1):
-        r = optkit.minimize(prob, method="bcd", options=dict(WS, maxiter=k))
+        r = optkit.minimize(prob, method="ws-lasso", options=dict(WS, maxiter=k))
         assert r.gap >= 0
         assert r.gap >= r.fun - best - 1e-13
         assert r.fun == pytest.approx(prob.fun(r.x), rel=1e-12, abs=1e-14)
@@ -111,7 +110,7 @@ def test_gap_is_a_true_bound_at_every_iteration():
 def test_without_screening_and_with_a_ridge_term():
     X, y = _data("csr", seed=4)
     alpha = 0.1 * Lasso(X, y, 1.0).alpha_max()
-    a = optkit.minimize(Lasso(X, y, alpha), method="bcd", tol=1e-13,
+    a = optkit.minimize(Lasso(X, y, alpha), method="ws-lasso", tol=1e-13,
                         options=dict(WS, screening="none"))
     b = optkit.minimize(Lasso(X, y, alpha), method="bcd", tol=1e-13)
     assert a.n_screened == 0
@@ -119,7 +118,7 @@ def test_without_screening_and_with_a_ridge_term():
     # least squares with mu > 0 plus an L1 penalty is an elastic net
     from optkit.problems.composite import L1
     prob = CompositeProblem(LeastSquares(X, y, mu=0.3), L1(alpha))
-    c = optkit.minimize(prob, method="bcd", tol=1e-13, options=WS)
+    c = optkit.minimize(prob, method="ws-lasso", tol=1e-13, options=WS)
     rho = alpha / (alpha + 0.3)
     ref = _sklearn(sklm.ElasticNet(alpha=alpha + 0.3, l1_ratio=rho, fit_intercept=False,
                                    tol=1e-15, max_iter=200_000), X, y)
@@ -135,16 +134,18 @@ def test_problem_cache_reuses_layouts():
     prob = Lasso(Xc, y, 0.1)
     # a CSC input is used as given: no copy, and no CSR conversion for a working-set solve
     assert prob.smooth.csc() is Xc
-    r1 = optkit.minimize(prob, method="bcd", tol=1e-10, options=WS)
+    r1 = optkit.minimize(prob, method="ws-lasso", tol=1e-10, options=WS)
     assert prob.alpha_max() == pytest.approx(np.max(np.abs(X.T @ y)) / X.shape[0], rel=1e-14)
-    assert prob.smooth._csr is None
-    cached = dict(prob.__dict__["_bcd_cache"])
-    r2 = optkit.minimize(prob, method="bcd", tol=1e-10, options=WS)
-    assert prob.__dict__["_bcd_cache"]["colsq"] is cached["colsq"]
+    assert not prob.smooth.has_row_copy
+    from optkit.solvers.coordinate._models import coord_cache
+    cached = dict(coord_cache(prob))
+    assert "_bcd_cache" not in vars(prob)           # nothing stored on the user's object
+    r2 = optkit.minimize(prob, method="ws-lasso", tol=1e-10, options=WS)
+    assert coord_cache(prob)["colsq"] is cached["colsq"]
     np.testing.assert_array_equal(r1.x, r2.x)
     # the CSR copy is made on demand and gives the same objective
     assert prob.smooth.X.format == "csr"
-    ref = optkit.minimize(Lasso(X, y, 0.1), method="bcd", tol=1e-10, options=WS)
+    ref = optkit.minimize(Lasso(X, y, 0.1), method="ws-lasso", tol=1e-10, options=WS)
     np.testing.assert_allclose(r1.x, ref.x, atol=1e-12)
     assert prob.fun(r1.x) == pytest.approx(ref.fun, rel=1e-12)
 
@@ -152,17 +153,17 @@ def test_problem_cache_reuses_layouts():
 def test_working_set_bad_input():
     X, y = _data("dense")
     labels = np.random.default_rng(0).integers(0, 3, X.shape[0])
-    with pytest.raises(ValueError, match="working_set"):
+    with pytest.raises(ValueError, match="ws-lasso"):
         optkit.minimize(CompositeProblem(SoftmaxRegression(X, labels), L1(0.01)),
-                        method="bcd", options=WS)
-    with pytest.raises(ValueError, match="working_set"):
+                        method="ws-lasso", options=WS)
+    with pytest.raises(ValueError, match="ws-lasso"):
         optkit.minimize(CompositeProblem(QuadraticProblem(np.eye(3), np.ones(3)), L1(0.1)),
-                        method="bcd", options=WS)
-    with pytest.raises(ValueError, match="working_set"):
-        optkit.minimize(CompositeProblem(LeastSquares(X, y), NonNegative()), method="bcd",
+                        method="ws-lasso", options=WS)
+    with pytest.raises(ValueError, match="ws-lasso"):
+        optkit.minimize(CompositeProblem(LeastSquares(X, y), NonNegative()), method="ws-lasso",
                         options=WS)
     with pytest.raises(ValueError, match="screening.*'gap-safe'"):
-        optkit.minimize(Lasso(X, y, 0.1), method="bcd",
+        optkit.minimize(Lasso(X, y, 0.1), method="ws-lasso",
                         options=dict(WS, screening="strong"))
 
 
@@ -173,7 +174,7 @@ def test_nonzero_start_on_an_empty_column_goes_to_zero():
     y = X[:, :2] @ [1.0, -2.0] + 0.1 * rng.standard_normal(40)
     x0 = np.zeros(8)
     x0[3] = 0.5
-    res = optkit.minimize(Lasso(X, y, 0.05), x0, method="bcd", tol=1e-10,
+    res = optkit.minimize(Lasso(X, y, 0.05), x0, method="ws-lasso", tol=1e-10,
                           options=dict(WS, screening="none", maxiter=200))
     assert res.success and res.x[3] == 0.0
     ref = _sklearn(sklm.Lasso(alpha=0.05, fit_intercept=False, tol=1e-14, max_iter=100_000),
@@ -185,7 +186,7 @@ def test_unreachable_tol_stops_with_a_clear_failure():
     rng = np.random.default_rng(0)
     X = rng.standard_normal((300, 50)) * 30
     y = X @ rng.standard_normal(50) * 10
-    res = optkit.minimize(Lasso(X, y, 0.01), method="bcd", tol=1e-17, options=WS)
+    res = optkit.minimize(Lasso(X, y, 0.01), method="ws-lasso", tol=1e-17, options=WS)
     assert res.status == 5 and "rounding floor" in res.message
     assert res.nit < 100 and np.isfinite(res.gap) and res.gap < 1e-6
 
@@ -193,10 +194,10 @@ def test_unreachable_tol_stops_with_a_clear_failure():
 def test_anderson_option_and_csc_access_bad_input():
     X, y = _data("dense")
     with pytest.raises(ValueError, match="anderson"):
-        optkit.minimize(Lasso(X, y, 0.1), method="bcd", options=dict(WS, anderson=-1))
+        optkit.minimize(Lasso(X, y, 0.1), method="ws-lasso", options=dict(WS, anderson=-1))
     with pytest.raises(ValueError, match="csc"):
         LeastSquares(X, y).csc()
     # anderson=0 (plain cyclic CD in the inner solves) reaches the same solution
-    a = optkit.minimize(Lasso(X, y, 0.1), method="bcd", tol=1e-12, options=dict(WS, anderson=0))
-    b = optkit.minimize(Lasso(X, y, 0.1), method="bcd", tol=1e-12, options=WS)
+    a = optkit.minimize(Lasso(X, y, 0.1), method="ws-lasso", tol=1e-12, options=dict(WS, anderson=0))
+    b = optkit.minimize(Lasso(X, y, 0.1), method="ws-lasso", tol=1e-12, options=WS)
     np.testing.assert_allclose(a.x, b.x, atol=1e-8)
