@@ -18,6 +18,9 @@ _SUPPLY_HINT = {
     "grad": "pass `jac=` (a callable, or True when fun returns (f, g))",
     "hess": "pass `hess=` (a callable returning an ndarray, sparse matrix or LinearOperator)",
     "hessp": "pass `hessp=` or `hess=`",
+    "separable_penalty": "the compiled coordinate methods need a SeparablePenalty (L1, "
+                         "L2Squared, ElasticNetPenalty, Box, NonNegative), not a general "
+                         "prox penalty",
 }
 
 
