@@ -71,7 +71,9 @@ class OTProblem(Problem):
         - \varepsilon \sum_{ij} e^{(f_i + g_j - M_{ij})/\varepsilon},
 
     and the optimal plan is :math:`P_{ij} = e^{(f_i + g_j - M_{ij})/\varepsilon}`.
-    Methods of the ``"ot"`` family iterate on ``x = (f, g)``.
+    Methods of the ``"ot"`` family iterate on :class:`Potentials` ``(f, g)``;
+    their results give ``res.f``, ``res.g`` and the flat ``res.x = [f, g]``. A
+    start ``x0`` is either form (see :meth:`as_start`).
 
     Parameters
     ----------
