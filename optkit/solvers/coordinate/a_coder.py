@@ -10,9 +10,8 @@ import numpy as np
 from ..._core.options import Options, option
 from ..._core.registry import register
 from ..._core.solver import State
-from ...kernels import cyclic_coordinate as KC
+from ._blocks import BlockOracle, block_lipschitz, fixed_blocks
 from .bcd import CoordinateSolver
-from .cyclic_vr_bcd import BlockAccess, block_lipschitz, fixed_blocks
 
 __all__ = ["ACODER", "ACODEROptions", "acoder_weight"]
 
@@ -174,10 +173,13 @@ class ACODER(CoordinateSolver):
     summary = "Accelerated cyclic coordinate dual averaging with extrapolation"
     reference = "Lin, Song & Diakonikolas, ICML 2023"
 
+    def make_oracle(self, problem, dim):
+        return BlockOracle(problem, dim)
+
     def init(self, oracle, x0, tol):
         opts = self.options
         problem, x0 = self.start(oracle, x0)
-        self.acc = acc = BlockAccess(problem, oracle, x0, lipschitz=opts.lipschitz)
+        self.acc = acc = oracle.setup(x0, lipschitz=opts.lipschitz)
         d = x0.size
         self.bs = opts.block_size
         self.blocks = fixed_blocks(opts.block_size, d)
@@ -233,7 +235,6 @@ class ACODER(CoordinateSolver):
             return max(float(np.linalg.eigvalsh(0.5 * (Hs + Hs.T))[-1]), 1e-12)
         else:
             return float(np.sum(acc.Lc / self.scale))   # trace bound >= lambda_max
-        acc.work = 0
         d = acc.d
         if d <= 2:
             H = np.column_stack([s * hv(s * e) for e in np.eye(d)])
@@ -253,9 +254,9 @@ class ACODER(CoordinateSolver):
     def _measure(self, y, zy):
         """(F(y), certificate at y, prox-gradient map y - prox_g(y - grad f(y)))."""
         acc = self.acc
-        G = acc.prox_grad_map(y, acc.grad(y, zy))
+        G = acc.prox_grad_map(y, acc.block_full_grad(y, zy))
         cert = float(np.max(np.abs(G), initial=0.0))
-        return acc.fun(y, zy), cert, G
+        return acc.composite_fun(y, zy), cert, G
 
     def _start_epoch(self, s):
         """a_k, A_k, the coupling point x_k and grad f(x_{k-1}) (dict ``s`` in place)."""
@@ -263,7 +264,7 @@ class ACODER(CoordinateSolver):
         s["a"] = a = acoder_weight(s["A_prev"], self.L, self.gamma, self.options.step)
         A = s["A_prev"] + a
         if s["a_prev"] > 0.0:       # extrapolation needs grad f(x_{k-1})
-            s["gprev"] = np.asarray(acc.grad(s["xk"], s["zxk"]), dtype=float)
+            s["gprev"] = np.asarray(acc.block_full_grad(s["xk"], s["zxk"]), dtype=float)
         xk = (s["A_prev"] * s["y"] + a * s["v"]) / A
         s["xk"] = xk
         s["zxk"] = self._margins(xk)
@@ -282,7 +283,7 @@ class ACODER(CoordinateSolver):
         if acc.kargs is not None:
             if args[1] is None:
                 args = (args[0], np.zeros(1)) + args[2:]
-            acc.work += int(KC.acoder_sweep(*acc.kargs, *args))
+            acc.acoder_sweep(*args)
             return
         # NumPy loop (generic smooth parts: one grad call per block)
         A_prev, a_prev, a = s["A_prev"], s["a_prev"], s["a"]
@@ -327,7 +328,6 @@ class ACODER(CoordinateSolver):
         return self.per_step
 
     def step(self, state, budget):
-        acc = self.acc
         n = budget
 
         def cp(a):
@@ -360,8 +360,6 @@ class ACODER(CoordinateSolver):
         else:
             aux = s["zw"] if pos == 0 else self._margins(s["y"])
             F, cert, _ = self._measure(s["y"], aux)
-        self.oracle.nwork += acc.work
-        acc.work = 0
         y = s.pop("y")
         new = ACODERState(x=y, fun=F, jac=None, aux=aux, pos=pos, k=state.k + n,
                           cert=cert, nnz=int(np.count_nonzero(y)), **s)

@@ -1,8 +1,8 @@
 r"""Cyclic proximal block coordinate descent with a SPIDER/SARAH-type
 variance-reduced gradient estimator (Cai, Song, Wright & Diakonikolas, 2023).
 
-Also home of :class:`BlockAccess`, the block-gradient access to the smooth
-part shared with :mod:`~optkit.solvers.coordinate.a_coder`.
+Its counted oracle, :class:`~optkit.solvers.coordinate._blocks.BlockOracle`,
+is shared with :mod:`~optkit.solvers.coordinate.a_coder`.
 """
 
 from __future__ import annotations
@@ -15,190 +15,17 @@ import scipy.sparse as sp
 from ..._core.options import Options, option
 from ..._core.registry import register
 from ..._core.solver import State
-from ...kernels import cyclic_coordinate as KC
-from . import _models as M
+from ._blocks import BlockOracle, block_lipschitz, fixed_blocks
+from ._rng import RandomStream
 from .bcd import CoordinateSolver
 
-__all__ = ["CyclicVRBCD", "CyclicVRBCDOptions", "BlockAccess"]
+__all__ = ["CyclicVRBCD", "CyclicVRBCDOptions"]
 
 # placeholders for the unused arguments of the compiled sweeps
 _DUM_F = np.zeros((1, 1), order="F")
 _DUM_1 = np.zeros(1)
 _DUM_I = np.zeros(1, dtype=np.int32)
 _DUM_P = np.zeros(2, dtype=np.int32)
-
-
-class BlockAccess:
-    r"""Block gradients of the smooth part of a composite problem.
-
-    Three kinds:
-
-    * ``"glm"`` -- :class:`~optkit.problems.glm.LeastSquares` and
-      :class:`~optkit.problems.glm.LogisticRegression`:
-      :math:`f(w) = \frac1n\sum_i \ell(\langle x_i, w\rangle; y_i)` (the ridge
-      :math:`\mu` is moved into the penalty), a finite sum of ``n`` samples;
-      ``z = Xw`` is kept up to date (O(n |b|) per block update).
-    * ``"quad"`` -- :class:`~optkit.problems.synthetic.QuadraticProblem`
-      :math:`\frac12 x^\top A x - b^\top x`: block gradients are rows of A.
-    * ``"oracle"`` -- any other smooth problem, through the counted ``grad``
-      oracle (one full gradient per block gradient).
-
-    Only the ``"glm"`` kind is a finite sum (``n_samples > 1``); the others
-    count as a single sample.
-    """
-
-    def __init__(self, problem, oracle, x0, *, lipschitz=None):
-        from ...problems.glm import LeastSquares, LogisticRegression
-        from ...problems.synthetic import QuadraticProblem
-
-        smooth = problem.smooth
-        self.oracle = oracle
-        d = x0.size
-        self.d = d
-        l1, l2, lo, hi = problem.penalty.arrays(d)
-        self.kind = "oracle"
-        self.n_samples = 1
-        if lipschitz is None and isinstance(smooth, (LeastSquares, LogisticRegression)):
-            X = smooth.X
-            n = X.shape[0]
-            mu = np.full(d, float(smooth.mu))
-            if isinstance(smooth, LeastSquares):
-                self.loss, y = 0, np.asarray(smooth.b, dtype=float)
-            else:
-                self.loss, y = 1, np.asarray(smooth.y, dtype=float)
-                if smooth.fit_intercept:
-                    X = sp.hstack([X, np.ones((n, 1))], format="csr") if sp.issparse(X) \
-                        else np.hstack([X, np.ones((n, 1))])
-                    mu[-1] = 0.0
-            self.kind = "glm"
-            self.X = sp.csc_matrix(X, dtype=float) if sp.issparse(X) \
-                else np.asfortranarray(X, dtype=float)
-            self.Xr = self.X.tocsr() if sp.issparse(X) else np.ascontiguousarray(self.X)
-            self.y = y
-            self.n = self.n_samples = n
-            l2 = l2 + mu
-            colsq = M._colsq(self.X) / n
-            self.Lc = colsq * (1.0 if self.loss == 0 else 0.25)
-        elif lipschitz is None and isinstance(smooth, QuadraticProblem):
-            self.kind = "quad"
-            self.Q = np.ascontiguousarray(smooth.A, dtype=float)
-            self.c = np.asarray(smooth.b, dtype=float)
-            self.Lc = np.diag(self.Q).copy()
-        else:
-            self.Lc = np.asarray(M.coordinate_lipschitz(smooth, oracle, x0, lipschitz),
-                                 dtype=float)
-        self.Lc = np.where(self.Lc > 0, self.Lc, 1.0)
-        self.l1, self.l2, self.lo, self.hi = l1, l2, lo, hi
-        self.work = 0
-        self.kargs = self._kernel_args()
-
-    def _kernel_args(self):
-        """``(kind, Xd, data, indices, indptr, dense, y, loss, inv_n, Q, c)`` of the
-        compiled sweeps (:mod:`optkit.kernels.cyclic_coordinate`); None for "oracle"."""
-        Xd = np.zeros((1, 1), order="F")
-        data, indices, indptr = np.zeros(1), np.zeros(1, dtype=np.int32), \
-            np.zeros(2, dtype=np.int32)
-        Q, c = np.zeros((1, 1)), np.zeros(1)
-        if self.kind == "glm":
-            if sp.issparse(self.X):
-                self.X.sort_indices()
-                data, indices, indptr = self.X.data, self.X.indices, self.X.indptr
-                dense = False
-            else:
-                Xd, dense = self.X, True
-            return (0, Xd, data, indices, indptr, dense, self.y, self.loss, 1.0 / self.n, Q, c)
-        if self.kind == "quad":
-            return (1, Xd, data, indices, indptr, True, np.zeros(1), 0, 1.0, self.Q, self.c)
-        return None
-
-    # -- aux: z = Xw (minus y for least squares) --------------------------------
-    def init_aux(self, x):
-        if self.kind != "glm":
-            return None
-        z = np.asarray(self.X @ x, dtype=float)
-        self.work += self.X.nnz if sp.issparse(self.X) else self.X.size
-        return z - self.y if self.loss == 0 else z
-
-    def dloss(self, z, y):
-        if self.loss == 0:
-            return z
-        m = y * z
-        return -y * np.exp(-np.logaddexp(0.0, m))        # -y sigmoid(-m)
-
-    def _cols(self, idx):
-        return self.X[:, idx]
-
-    def block_grad(self, x, aux, idx):
-        """Partial gradient of the data term on block ``idx`` at (x, aux)."""
-        if self.kind == "glm":
-            cols = self._cols(idx)
-            self.work += cols.nnz if sp.issparse(cols) else cols.size
-            return np.asarray(cols.T @ self.dloss(aux, self.y)).ravel() / self.n
-        if self.kind == "quad":
-            return self.Q[idx] @ x - self.c[idx]
-        return np.asarray(self.oracle.grad(x), dtype=float)[idx]
-
-    def apply(self, x, aux, idx, delta):
-        """x[idx] += delta, keeping aux up to date (in place)."""
-        x[idx] += delta
-        if self.kind == "glm" and np.any(delta):
-            cols = self._cols(idx)
-            aux += np.asarray(cols @ delta).ravel()
-            self.work += cols.nnz if sp.issparse(cols) else cols.size
-
-    def grad(self, x, aux):
-        """Full gradient of the data term (the ridge is in the penalty)."""
-        if self.kind == "glm":
-            self.work += self.X.nnz if sp.issparse(self.X) else self.X.size
-            return np.asarray(self.X.T @ self.dloss(aux, self.y)).ravel() / self.n
-        if self.kind == "quad":
-            return self.Q @ x - self.c
-        return np.asarray(self.oracle.grad(x), dtype=float)
-
-    def fun(self, x, aux):
-        """F(x) = f(x) + g(x) (penalty without the box indicator)."""
-        pen = M._pen_value(x, self.l1, self.l2)
-        if self.kind == "glm":
-            if self.loss == 0:
-                return 0.5 * float(aux @ aux) / self.n + pen
-            m = self.y * aux
-            return float(np.sum(np.logaddexp(0.0, -m))) / self.n + pen
-        if self.kind == "quad":
-            return 0.5 * float(x @ (self.Q @ x)) - float(self.c @ x) + pen
-        return float(self.oracle.fun(x)) + pen
-
-    def prox(self, v, step, idx):
-        """Prox of the penalty on block ``idx`` with (per-coordinate) step."""
-        l1, l2 = self.l1[idx], self.l2[idx]
-        z = np.sign(v) * np.maximum(np.abs(v) - step * l1, 0.0) / (1.0 + step * l2)
-        return np.clip(z, self.lo[idx], self.hi[idx])
-
-    def prox_grad_map(self, x, grad):
-        """``x - prox_g(x - grad f(x))``, grad of the data term (ridge added here)."""
-        return M.prox_grad_map(x, grad, self.l1, self.l2, self.lo, self.hi)
-
-    # -- mini-batches (glm only) -------------------------------------------------
-    def batch_rows(self, rows):
-        """Rows ``rows`` of X (dense or CSR) and their targets."""
-        return self.Xr[rows], self.y[rows]
-
-    def batch_block_grad(self, XB, yB, zB, idx):
-        """Block gradient of the mean loss over a batch, at batch margins ``zB``."""
-        cols = XB[:, idx]
-        self.work += cols.nnz if sp.issparse(cols) else cols.size
-        return np.asarray(cols.T @ self.dloss(zB, yB)).ravel() / XB.shape[0]
-
-
-def fixed_blocks(block_size, d):
-    """Contiguous blocks of ``block_size`` coordinates, as a list of index arrays."""
-    k = block_size or 1
-    return [np.arange(s, min(s + k, d)) for s in range(0, d, k)]
-
-
-def block_lipschitz(access, blocks):
-    """Per-block constants L_b (sum of coordinate constants: a safe bound)."""
-    return np.array([float(access.Lc[b].sum()) if b.size > 1 else float(access.Lc[b[0]])
-                     for b in blocks])
 
 
 @dataclasses.dataclass(frozen=True)
@@ -238,6 +65,7 @@ class VRState(State):
     cert: float
     nnz: int
     passes: float               # data passes of the method (without the certificate)
+    rng: dict | None = None     # state of the mini-batch generator
 
 
 @register
@@ -330,10 +158,13 @@ class CyclicVRBCD(CoordinateSolver):
     summary = "Cyclic proximal BCD with a SPIDER/SARAH variance-reduced estimator"
     reference = "Cai, Song, Wright & Diakonikolas, ICML 2023"
 
+    def make_oracle(self, problem, dim):
+        return BlockOracle(problem, dim)
+
     def init(self, oracle, x0, tol):
         opts = self.options
         problem, x0 = self.start(oracle, x0)
-        self.acc = acc = BlockAccess(problem, oracle, x0, lipschitz=opts.lipschitz)
+        self.acc = acc = oracle.setup(x0, lipschitz=opts.lipschitz)
         d = x0.size
         self.blocks = fixed_blocks(opts.block_size, d)
         self.nblocks = len(self.blocks)
@@ -345,12 +176,11 @@ class CyclicVRBCD(CoordinateSolver):
         self.batch = min(opts.batch_size or max(root, d), n)
         self.q = opts.epoch_length or root
         self.exact = self.batch >= n          # not a finite sum, or full batches
-        self.rng = np.random.default_rng(opts.seed)
+        self.stream = RandomStream(opts.seed)
         self.per_step = opts.updates_per_step or self.nblocks
         x = x0.copy()
-        aux = acc.init_aux(x)
+        aux = acc.init_aux(x, count=False)
         zeros = np.zeros(d)
-        acc.work = 0
         if acc.kind == "glm":
             self.unit = float(max(acc.X.nnz if sp.issparse(acc.X) else acc.X.size, 1))
         elif acc.kind == "quad":
@@ -358,30 +188,25 @@ class CyclicVRBCD(CoordinateSolver):
         else:
             self.unit = 1.0             # one grad call (a full pass) per block gradient
         return self._finish(x, aux, pos=0, epoch=0, k=0, v=zeros, dprev=zeros.copy(),
-                            dcur=zeros.copy(), rows=None, zc=None, zp=None, passes=0.0)
+                            dcur=zeros.copy(), rows=None, zc=None, zp=None, passes=0.0,
+                            rng=self.stream.initial())
 
     def _finish(self, x, aux, **kw):
         acc = self.acc
-        grad = acc.grad(x, aux)
+        grad = acc.block_full_grad(x, aux)
         cert = float(np.max(np.abs(acc.prox_grad_map(x, grad)), initial=0.0))
-        self.oracle.nwork += acc.work
-        acc.work = 0
-        return VRState(x=x, fun=acc.fun(x, aux), jac=None, aux=aux, cert=cert,
+        return VRState(x=x, fun=acc.composite_fun(x, aux), jac=None, aux=aux, cert=cert,
                        nnz=int(np.count_nonzero(x)), **kw)
 
-    def _start_epoch(self, x, aux, epoch, dprev):
-        """Batch and margins for a new epoch (None when exact)."""
+    def _start_epoch(self, x, aux, epoch, dprev, rng):
+        """Batch and margins for a new epoch (None when exact), and the generator state."""
         if self.exact or epoch % self.q == 0:
-            return None, None, None
+            return None, None, None, rng
         acc = self.acc
-        rows = np.sort(self.rng.choice(acc.n_samples, size=self.batch, replace=False))
-        XB, yB = acc.batch_rows(rows)
-        zc = np.asarray(XB @ x, dtype=float).ravel()   # batch margins (the full ones
-        if acc.loss == 0:                              # are not kept in estimator epochs)
-            zc = zc - yB                               # residuals for least squares
-        zp = zc - np.asarray(XB @ dprev).ravel()       # margins at x_{k-1}
-        acc.work += 2 * (XB.nnz if sp.issparse(XB) else XB.size)
-        return rows, zc, zp
+        rows, rng = self.stream.choice(rng, acc.n_samples, size=self.batch, replace=False)
+        rows = np.sort(rows)
+        zc, zp = acc.batch_margins(rows, x, dprev)
+        return rows, zc, zp, rng
 
     def block_size(self, state):
         return self.per_step
@@ -417,28 +242,30 @@ class CyclicVRBCD(CoordinateSolver):
         zp = None if state.zp is None else state.zp.copy()
         bargs = self._batch_kernel_args(rows, zc, zp) if pos != 0 else None
         stale = rows is not None and pos != 0       # aux is not kept in estimator epochs
+        rng = state.rng
+        work0 = acc.nwork
         done = 0
         while done < n:
             if pos == 0:
                 epoch += 1
                 dprev, dcur = dcur, np.zeros_like(dcur)
-                rows, zc, zp = self._start_epoch(x, aux, epoch - 1, dprev)
+                rows, zc, zp, rng = self._start_epoch(x, aux, epoch - 1, dprev, rng)
                 bargs = self._batch_kernel_args(rows, zc, zp)
                 if rows is None and stale:
                     aux = acc.init_aux(x)
                     stale = False
                 stale = stale or rows is not None
             m = min(n - done, self.nblocks - pos)
-            acc.work += int(KC.vr_sweep(*acc.kargs, *bargs, x, aux, v, dprev, dcur, self.eta_arr,
-                                        self.bs, acc.l1, acc.l2, acc.lo, acc.hi, pos, m))
+            acc.vr_sweep(*bargs, x, aux, v, dprev, dcur, self.eta_arr, self.bs, acc.l1, acc.l2,
+                         acc.lo, acc.hi, pos, m)
             pos = (pos + m) % self.nblocks
             done += m
-        passes = state.passes + acc.work / self.unit
+        passes = state.passes + (acc.nwork - work0) / self.unit
         if stale:
             aux = acc.init_aux(x)
         new = self._finish(x, None if state.aux is None else aux, pos=pos, epoch=epoch,
                            k=state.k + n, v=v, dprev=dprev, dcur=dcur, rows=rows, zc=zc,
-                           zp=zp, passes=passes)
+                           zp=zp, passes=passes, rng=rng)
         new.advanced = n
         return new
 
@@ -456,11 +283,13 @@ class CyclicVRBCD(CoordinateSolver):
         if rows is not None:
             XB, yB = acc.batch_rows(rows)
         stale = rows is not None and pos != 0
+        rng = state.rng
+        work0 = acc.nwork
         for _ in range(n):
             if pos == 0:
                 epoch += 1
                 dprev, dcur = dcur, np.zeros_like(dcur)
-                rows, zc, zp = self._start_epoch(x, aux, epoch - 1, dprev)
+                rows, zc, zp, rng = self._start_epoch(x, aux, epoch - 1, dprev, rng)
                 XB = yB = None
                 if rows is not None:
                     XB, yB = acc.batch_rows(rows)
@@ -489,11 +318,11 @@ class CyclicVRBCD(CoordinateSolver):
                 if np.any(dprev[idx]):
                     zp += np.asarray(cols @ dprev[idx]).ravel()
             pos = (pos + 1) % self.nblocks
-        passes = state.passes + (acc.work / self.unit if acc.kind != "oracle" else n)
+        passes = state.passes + ((acc.nwork - work0) / self.unit if acc.kind != "oracle" else n)
         if stale and aux is not None:
             aux = acc.init_aux(x)
         new = self._finish(x, aux, pos=pos, epoch=epoch, k=state.k + n, v=v, dprev=dprev,
-                           dcur=dcur, rows=rows, zc=zc, zp=zp, passes=passes)
+                           dcur=dcur, rows=rows, zc=zc, zp=zp, passes=passes, rng=rng)
         new.advanced = n
         return new
 

@@ -134,7 +134,7 @@ def test_numpy_path_matches_kernels(monkeypatch):
     including estimator epochs and mid-epoch steps."""
     from sklearn.datasets import make_classification
 
-    from optkit.solvers.coordinate.cyclic_vr_bcd import BlockAccess
+    from optkit.solvers.coordinate._blocks import BlockOracle
 
     X, y = make_classification(300, 20, n_informative=6, random_state=0)
     X = (X - X.mean(0)) / X.std(0)
@@ -143,7 +143,7 @@ def test_numpy_path_matches_kernels(monkeypatch):
     for prob in (Lasso(X, y, 0.05), L1LogisticRegression(X, 2.0 * y - 1.0, 0.02)):
         a = optkit.minimize(prob, method="cyclic-vr-bcd", options=opts)
         with monkeypatch.context() as mp:
-            mp.setattr(BlockAccess, "_kernel_args", lambda self: None)
+            mp.setattr(BlockOracle, "_kernel_args", lambda self: None)
             b = optkit.minimize(prob, method="cyclic-vr-bcd", options=opts)
         np.testing.assert_allclose(a.x, b.x, rtol=0, atol=1e-12)
         np.testing.assert_allclose(a.passes, b.passes, rtol=0.1)
