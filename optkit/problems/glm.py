@@ -46,6 +46,7 @@ problem object unsuitable for concurrent use from several threads.
 from __future__ import annotations
 
 import numbers
+from typing import NamedTuple
 
 import numpy as np
 import scipy.sparse as sp
@@ -60,6 +61,7 @@ __all__ = [
     "LogisticRegression",
     "SoftmaxRegression",
     "from_libsvm",
+    "GLMForm",
 ]
 
 #: Largest problem dimension for which ``hess``, ``gauss_newton`` and
@@ -229,6 +231,50 @@ def _sq_spectral_norm_bound(X, intercept=False):
 # ---------------------------------------------------------------------------
 # shared machinery
 # ---------------------------------------------------------------------------
+class GLMForm(NamedTuple):
+    r"""What coordinate methods read of a GLM objective
+    :math:`\frac1n\sum_i \ell(x_i^\top w; y_i) + \frac\mu2\|w\|^2` (see
+    :meth:`LeastSquares.coordinate_form`): the loss, the data and the curvature
+    bound of the loss, so that a solver asks the problem instead of testing its class.
+
+    Attributes
+    ----------
+    loss : str
+        ``"squared"`` (targets ``y``), ``"logistic"`` (labels in {-1, 1}) or
+        ``"softmax"`` (class labels, ``n_classes`` weights per feature).
+    problem : LeastSquares, LogisticRegression or SoftmaxRegression
+        The problem; ``X`` (a property) is its row-wise data matrix, read only
+        when used (a CSC input gets its CSR copy then), and column-wise access
+        goes through its ``csc()``.
+    y : ndarray
+        Targets or labels.
+    mu : float
+        Ridge parameter (not applied to the intercept).
+    n_samples : int
+    fit_intercept : bool
+        Whether the last parameter is an unpenalized intercept (logistic only).
+    n_classes : int
+        Weights per feature (softmax), else 1.
+    curvature : float
+        Upper bound of the loss' second derivative: 1 (squared), 1/4 (logistic,
+        softmax); coordinate Lipschitz constants are ``curvature ||X_j||^2 / n + mu``.
+    """
+
+    loss: str
+    problem: object
+    y: np.ndarray
+    mu: float
+    n_samples: int
+    fit_intercept: bool = False
+    n_classes: int = 1
+    curvature: float = 1.0
+
+    @property
+    def X(self):
+        """The data matrix, row-wise (ndarray or CSR): the problem's ``X``."""
+        return self.problem.X
+
+
 class _LinearModel(SmoothProblem):
     """Shared code of the GLM objectives: validation, cache, Hessian dispatch."""
 
@@ -506,6 +552,11 @@ class LogisticRegression(_LinearModel):
         """Labels as float64 values in {-1, +1}, shape (n_samples,)."""
         return self._y
 
+    def coordinate_form(self):
+        """The loss and data for coordinate methods (a :class:`GLMForm`)."""
+        return GLMForm("logistic", self, self._y, self._mu, self._n,
+                       fit_intercept=self.fit_intercept, curvature=0.25)
+
     # -- state at a point ------------------------------------------------------
     def _linear(self, v):
         """``X @ v[:p] (+ v[p])``."""
@@ -763,6 +814,11 @@ class SoftmaxRegression(_LinearModel):
         """Number of classes ``K``."""
         return self._K
 
+    def coordinate_form(self):
+        """The loss and data for coordinate methods (a :class:`GLMForm`)."""
+        return GLMForm("softmax", self, self._Y, self._mu, self._n, n_classes=self._K,
+                       curvature=0.25)
+
     def _W(self, x):
         return x.reshape(self._p, self._K)
 
@@ -943,6 +999,10 @@ class LeastSquares(_LinearModel):
     def b(self):
         """Targets, float64 array of shape (n_samples,)."""
         return self._b
+
+    def coordinate_form(self):
+        """The loss and data for coordinate methods (a :class:`GLMForm`)."""
+        return GLMForm("squared", self, self._b, self._mu, self._n)
 
     def _compute_state(self, x):
         r = np.asarray(self._X @ x)

@@ -14,6 +14,7 @@ import scipy.sparse as sp
 
 from ...kernels import cyclic_coordinate as KC
 from . import _models as M
+from ._datafit import LOSS_CODES, QuadForm, coordinate_form
 from .bcd import CoordinateOracle
 
 __all__ = ["BlockOracle", "fixed_blocks", "block_lipschitz"]
@@ -46,9 +47,6 @@ class BlockOracle(CoordinateOracle):
 
     def setup(self, x0, *, lipschitz=None):
         """Choose the kind from the smooth part and build its data (init-time)."""
-        from ...problems.glm import LeastSquares, LogisticRegression
-        from ...problems.synthetic import QuadraticProblem
-
         problem = self.composite
         smooth = problem.smooth
         d = x0.size
@@ -56,15 +54,14 @@ class BlockOracle(CoordinateOracle):
         l1, l2, lo, hi = problem.penalty.arrays(d)
         self.kind = "oracle"
         self.n_samples = 1
-        if lipschitz is None and isinstance(smooth, (LeastSquares, LogisticRegression)):
-            X = smooth.X
+        form = coordinate_form(smooth) if lipschitz is None else None
+        if form is not None and getattr(form, "loss", None) in LOSS_CODES:
+            X = form.X
             n = X.shape[0]
-            mu = np.full(d, float(smooth.mu))
-            if isinstance(smooth, LeastSquares):
-                self.loss, y = 0, np.asarray(smooth.b, dtype=float)
-            else:
-                self.loss, y = 1, np.asarray(smooth.y, dtype=float)
-                if smooth.fit_intercept:
+            mu = np.full(d, float(form.mu))
+            self.loss, y = LOSS_CODES[form.loss], np.asarray(form.y, dtype=float)
+            if self.loss == 1:
+                if form.fit_intercept:
                     X = sp.hstack([X, np.ones((n, 1))], format="csr") if sp.issparse(X) \
                         else np.hstack([X, np.ones((n, 1))])
                     mu[-1] = 0.0
@@ -77,10 +74,10 @@ class BlockOracle(CoordinateOracle):
             l2 = l2 + mu
             colsq = M._colsq(self.X) / n
             self.Lc = colsq * (1.0 if self.loss == 0 else 0.25)
-        elif lipschitz is None and isinstance(smooth, QuadraticProblem):
+        elif isinstance(form, QuadForm):
             self.kind = "quad"
-            self.Q = np.ascontiguousarray(smooth.A, dtype=float)
-            self.c = np.asarray(smooth.b, dtype=float)
+            self.Q = np.ascontiguousarray(form.Q, dtype=float)
+            self.c = np.asarray(form.c, dtype=float)
             self.Lc = np.diag(self.Q).copy()
         else:
             self.Lc = np.asarray(M.coordinate_lipschitz(smooth, self, x0, lipschitz),

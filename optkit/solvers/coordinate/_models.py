@@ -23,6 +23,7 @@ from ...kernels.columns import Columns, GLMData, csc_colsq
 from ...kernels.glm_blocks import FixedBlocks, glm_bcd_fixed, glm_block_lipschitz
 from ...kernels.glm_coordinate import glm_block_cd, glm_cd
 from ...kernels.quadratic_bcd import QuadBlocks, _block_prox_cd, quad_bcd
+from ._datafit import QuadForm, coordinate_form
 
 RULES = ("cyclic", "random", "lipschitz-sampling", "gs", "gs-s", "gs-r", "gs-q", "gsl", "gsd",
          "gsq")
@@ -438,23 +439,20 @@ class OracleModel:
 
 def coordinate_lipschitz(smooth, oracle, x0, given=None):
     """Per-coordinate Lipschitz constants of the gradient of ``smooth``."""
-    from ...problems.glm import LeastSquares, LogisticRegression, SoftmaxRegression
-    from ...problems.synthetic import QuadraticProblem
-
     d = x0.size
     if given is not None:
         L = np.broadcast_to(np.asarray(given, dtype=float), (d,)).copy()
         return L
-    if isinstance(smooth, QuadraticProblem):
-        return np.diag(smooth.A).copy()
-    if isinstance(smooth, (LeastSquares, LogisticRegression, SoftmaxRegression)):
-        colsq = _colsq(data_matrix(smooth)) / smooth.n_samples
-        if isinstance(smooth, LeastSquares):
-            return colsq + smooth.mu
-        if isinstance(smooth, LogisticRegression):
-            L = colsq / 4.0 + smooth.mu
-            return np.append(L, 0.25) if smooth.fit_intercept else L
-        return np.repeat(colsq / 4.0, smooth.n_classes) + smooth.mu
+    form = coordinate_form(smooth)
+    if isinstance(form, QuadForm):
+        return np.diag(form.Q).copy()
+    if form is not None:                    # a GLM: curvature ||X_j||^2 / n + mu
+        colsq = _colsq(data_matrix(smooth)) / form.n_samples
+        L = colsq * form.curvature          # 1 or 1/4: exact scalings
+        if form.n_classes > 1:
+            return np.repeat(L, form.n_classes) + form.mu
+        L = L + form.mu
+        return np.append(L, form.curvature) if form.fit_intercept else L
     if smooth.provides("hess"):
         H = oracle.hess(x0)
         diag = np.diag(H) if isinstance(H, np.ndarray) else \
@@ -470,41 +468,40 @@ def coordinate_lipschitz(smooth, oracle, x0, given=None):
 
 def build_model(problem, oracle, x0, opts):
     """The model for ``problem`` under the options (see the module docstring)."""
-    from ...problems.glm import LeastSquares, LogisticRegression
-    from ...problems.synthetic import QuadraticProblem
-
     smooth = problem.smooth
+    form = coordinate_form(smooth) if opts.lipschitz is None else None
+    loss = None if form is None or isinstance(form, QuadForm) else form.loss
     d = x0.size
     pen = list(problem.penalty.arrays(d))
     greedy_coords = opts.rule in GREEDY and opts.blocks == "coordinates"
     fixed_blocks = opts.blocks in ("contiguous", "partition", "forest")
-    if opts.lipschitz is None and isinstance(smooth, QuadraticProblem):
-        return QuadModel(smooth.A, smooth.b, 0.0, pen, opts)
-    if opts.lipschitz is None and isinstance(smooth, LeastSquares):
+    if isinstance(form, QuadForm):
+        return QuadModel(form.Q, form.c, 0.0, pen, opts)
+    if loss == "squared":
         use_gram = opts.gram
         if use_gram == "auto":
             use_gram = (greedy_coords or fixed_blocks) and d <= opts.gram_max_dim
         if use_gram:
-            X, y, n = smooth.X, smooth.b, smooth.n_samples
+            X, y, n = form.X, form.y, form.n_samples
             cache = coord_cache(problem)
             G = cache.get("gram")
             if G is None:
                 G = X.T @ X
                 G = cache["gram"] = G.toarray() if sp.issparse(G) else np.asarray(G)
-            Q = G / n + smooth.mu * np.eye(d)
+            Q = G / n + form.mu * np.eye(d)
             c = np.asarray(X.T @ y).ravel() / n
-            return QuadModel(Q, c, 0.5 * float(y @ y) / n, pen, opts, ls=(X, y, n, smooth.mu))
+            return QuadModel(Q, c, 0.5 * float(y @ y) / n, pen, opts, ls=(X, y, n, form.mu))
         if opts.blocks in ("coordinates", "variable", "contiguous", "partition"):
-            pen[1] = pen[1] + smooth.mu
-            return GLMModel(data_matrix(smooth), smooth.b, LOSS_SQUARED, pen, opts, problem=problem)
-    if opts.lipschitz is None and isinstance(smooth, LogisticRegression) \
+            pen[1] = pen[1] + form.mu
+            return GLMModel(data_matrix(smooth), form.y, LOSS_SQUARED, pen, opts, problem=problem)
+    if loss == "logistic" \
             and opts.blocks in ("coordinates", "variable", "contiguous", "partition"):
-        mu = np.full(d, smooth.mu)
-        if smooth.fit_intercept:
+        mu = np.full(d, form.mu)
+        if form.fit_intercept:
             mu[-1] = 0.0
         pen[1] = pen[1] + mu
-        return GLMModel(data_matrix(smooth), smooth.y, LOSS_LOGISTIC, pen, opts,
-                        intercept=smooth.fit_intercept,
+        return GLMModel(data_matrix(smooth), form.y, LOSS_LOGISTIC, pen, opts,
+                        intercept=form.fit_intercept,
                         problem=problem)
     if opts.blocks == "forest":
         raise ValueError("blocks='forest' (message passing) needs a quadratic smooth part "

@@ -8,6 +8,7 @@ import dataclasses
 from ..._core.options import Options, option
 from ..._core.registry import register
 from ._logistic_ws import LogisticWSModel
+from ._datafit import coordinate_form
 from ._ws import WorkingSetSolver
 
 __all__ = ["ProxNewtonWS", "ProxNewtonWSOptions"]
@@ -86,9 +87,8 @@ class ProxNewtonWS(WorkingSetSolver):
     reference = "Yuan, Ho & Lin, JMLR 2012"
 
     def build_model(self, problem, x0):
-        from ...problems.glm import LogisticRegression
-
-        if not isinstance(problem.smooth, LogisticRegression):
+        form = coordinate_form(problem.smooth)
+        if getattr(form, "loss", None) != "logistic":
             raise ValueError(
                 "Method 'prox-newton-ws' needs a logistic-regression smooth part with an L1 "
                 "or elastic-net penalty (L1LogisticRegression); got a "

@@ -14,6 +14,7 @@ from ...kernels.columns import Columns, cols_axpy, csc_colsq_dots, sparse_gram_c
 from ...kernels.enet_screening import enet_dual_pass, enet_ws_stats, enet_zero_screened
 from ...kernels.enet_ws import WSControl, enet_gram_solve, enet_ws_solve
 from . import _models as M
+from ._datafit import coordinate_form
 from ._ws import WorkingSetSolver
 
 __all__ = ["WorkingSetLasso", "WSLassoOptions", "EnetWSModel", "EnetRun"]
@@ -325,9 +326,8 @@ class WorkingSetLasso(WorkingSetSolver):
     certificate_name = "duality_gap"
 
     def build_model(self, problem, x0):
-        from ...problems.glm import LeastSquares
-
-        if not isinstance(problem.smooth, LeastSquares):
+        form = coordinate_form(problem.smooth)
+        if getattr(form, "loss", None) != "squared":
             raise ValueError(
                 "Method 'ws-lasso' needs a least-squares smooth part with an L1 or "
                 "elastic-net penalty (Lasso, ElasticNet); got a "
