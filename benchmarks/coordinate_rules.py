@@ -141,14 +141,14 @@ def label_propagation(m=50, seed=0, frac=0.1):
 def lasso(n=1000, d=250, seed=0, frac=0.01):
     """(d): least squares of (a) + alpha ||x||_1 with alpha = frac * alpha_max.
 
-    Returns (problem, f*, support of x*) with x* from bcd's working-set
-    solver run to a duality gap <= 1e-12 (the rounding floor is ~1e-14 here).
+    Returns (problem, f*, support of x*) with x* from the working-set solver
+    ``ws-lasso`` run to a duality gap <= 1e-12 (the rounding floor is ~1e-14 here).
     """
     A, b = scaled_sparse_data(n, d, seed)
     prob = Lasso(A, b, 1.0)
     prob = Lasso(A, b, frac * prob.alpha_max())
-    ref = optkit.minimize(prob, method="bcd", tol=1e-12, options=dict(
-        working_set=True, maxiter=10_000, trace=False))
+    ref = optkit.minimize(prob, method="ws-lasso", tol=1e-12, options=dict(
+        maxiter=10_000, trace=False))
     if not ref.success:
         raise RuntimeError("the Lasso reference solve did not converge: " + ref.message)
     return prob, float(ref.fun), ref.x != 0
