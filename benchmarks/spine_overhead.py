@@ -48,12 +48,11 @@ def _working_set_method(loss):
     import optkit
     from optkit._core.registry import get_solver
 
+    for name in optkit.methods("composite"):
+        if getattr(get_solver(name), "working_set_loss", None) == loss:
+            return name, {}
     if "working_set" in get_solver("bcd").Options.names():
         return "bcd", {"working_set": True}
-    for name in optkit.methods("composite"):
-        cls = get_solver(name)
-        if getattr(cls, "working_set_loss", None) == loss:
-            return name, {}
     raise RuntimeError(f"no working-set method for {loss}")
 
 
