@@ -22,20 +22,15 @@ import pytest
 
 import optkit
 
+from conftest import random_spd
+
 PINNED = os.path.join(os.path.dirname(__file__), "data", "pinned_iterates.npz")
 RTOL, ATOL = 1e-12, 1e-14
 STEPS = (1, 3, 10)
 
 
-def _spd(d, kappa, seed):
-    rng = np.random.default_rng(seed)
-    Q, _ = np.linalg.qr(rng.standard_normal((d, d)))
-    eig = np.logspace(0, np.log10(kappa), d)
-    return (Q * eig) @ Q.T, rng.standard_normal(d)
-
-
 def _quadratic(d=6, kappa=50.0, seed=0):
-    A, b = _spd(d, kappa, seed)
+    A, b = random_spd(d, kappa, seed)
     return dict(fun=lambda x: 0.5 * x @ A @ x - b @ x, jac=lambda x: A @ x - b,
                 hess=lambda x: A.copy(), hessp=lambda x, p: A @ p, x0=np.ones(d))
 
@@ -49,7 +44,7 @@ def _rosenbrock():
 def _composite_l1(d=6, kappa=20.0, seed=1, alpha=0.3):
     from optkit.problems import CompositeProblem, SmoothProblem
     from optkit.problems.composite import L1
-    A, b = _spd(d, kappa, seed)
+    A, b = random_spd(d, kappa, seed)
     smooth = SmoothProblem(lambda x: 0.5 * x @ A @ x - b @ x, grad=lambda x: A @ x - b,
                            hess=lambda x: A.copy(), hessp=lambda x, p: A @ p)
     return CompositeProblem(smooth, L1(alpha)), np.ones(d)
@@ -88,7 +83,7 @@ def _ot_clouds(n=60, m=50, reg=1e-2, seed=4):
 def _lmo_l1(d=4, kappa=5.0, seed=3):
     from optkit.problems import LMOProblem
     from optkit.problems.sets import L1Ball
-    A, _ = _spd(d, kappa, seed)
+    A, _ = random_spd(d, kappa, seed)
     b = A @ np.linspace(0.2, -0.1, d)
     return LMOProblem(lambda x: 0.5 * x @ A @ x - b @ x, lambda x: A @ x - b,
                       L1Ball(1.0).lmo), np.eye(d)[0]
@@ -107,7 +102,7 @@ def _fractional(d=5, kappa=10.0, seed=2, alpha=0.2):
     from optkit.problems import SmoothProblem
     from optkit.problems.composite import L1
     from optkit.problems.fractional import FractionalProblem, QuadraticDenominator
-    A, b = _spd(d, kappa, seed)
+    A, b = random_spd(d, kappa, seed)
     b = 0.3 * b
     k = 0.5 * b @ np.linalg.solve(A, b) + 1.0
     den = QuadraticDenominator(-np.eye(d), beta=4.0)

@@ -570,7 +570,39 @@ class EuclideanSpace(ConvexSet):
 
 
 # -- the simplex with the entropy -------------------------------------------------------
-class EntropySimplex(ConvexSet):
+class SimplexPolytope(ConvexSet):
+    """What every simplex geometry shares whatever its mirror map: the set
+    :math:`\{x \ge 0, \sum_i x_i = r\}`, its LMO (:math:`r e_{i^*}`,
+    :math:`i^* = \operatorname{argmin}_i g_i`), Euclidean projection and
+    membership test. :class:`~optkit.problems.sets.Simplex` (Euclidean mirror
+    map) and :class:`EntropySimplex` derive from it."""
+
+    has_projection = True
+
+    def __init__(self, radius: float = 1.0, n: int | None = None):
+        self.radius = _positive(radius, "radius")
+        self.dim = _dimension(n, "n")
+
+    def lmo(self, g):
+        g = _as_vector(g)
+        self._check_dim(g)
+        s = np.zeros(g.size)
+        s[int(np.argmin(g))] = self.radius
+        return s
+
+    def vertex_id(self, v):
+        return int(np.argmax(v))
+
+    def project(self, x):
+        return project_simplex(x, self.radius)
+
+    def contains(self, x, tol=1e-9):
+        x = np.asarray(x, dtype=float).reshape(-1)
+        scale = max(1.0, self.radius)
+        return bool(np.all(x >= -tol * scale) and abs(x.sum() - self.radius) <= tol * scale)
+
+
+class EntropySimplex(SimplexPolytope):
     r"""The simplex :math:`\Delta_r = \{x \ge 0, \sum_i x_i = r\}` with the entropy
     mirror map :math:`\omega(x) = \sum_i x_i \log x_i`.
 
@@ -610,27 +642,8 @@ class EntropySimplex(ConvexSet):
     norm = "l1"
 
     def __init__(self, radius: float = 1.0, n: int | None = None):
-        self.radius = _positive(radius, "radius")
-        self.dim = _dimension(n, "n")
+        super().__init__(radius, n)
         self.strong_convexity = 1.0 / self.radius
-
-    def lmo(self, g):
-        g = _as_vector(g)
-        self._check_dim(g)
-        s = np.zeros(g.size)
-        s[int(np.argmin(g))] = self.radius
-        return s
-
-    def vertex_id(self, v):
-        return int(np.argmax(v))
-
-    def project(self, x):
-        return project_simplex(x, self.radius)
-
-    def contains(self, x, tol=1e-9):
-        x = np.asarray(x, dtype=float).reshape(-1)
-        scale = max(1.0, self.radius)
-        return bool(np.all(x >= -tol * scale) and abs(x.sum() - self.radius) <= tol * scale)
 
     def mirror_step(self, x, g, step):
         r""":math:`x^+ = r\,x \odot e^{-s g} / \langle x, e^{-s g}\rangle` (log domain)."""

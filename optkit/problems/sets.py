@@ -34,8 +34,8 @@ __all__ = ["ConvexSet", "Simplex", "CappedSimplex", "L1Ball", "LpBall", "Box",
            "FunctionLMO", "CountingLMO", "CachedLMO", "as_lmo", "project_simplex"]
 
 
-from .geometry import (ConvexSet, MissingCapability, _as_vector, _box_bounds, _dimension,
-                       _positive, project_simplex)
+from .geometry import (ConvexSet, MissingCapability, SimplexPolytope, _as_vector, _box_bounds,
+                       _dimension, _positive, project_simplex)
 
 
 def _project_l1(x, radius: float) -> np.ndarray:
@@ -46,7 +46,7 @@ def _project_l1(x, radius: float) -> np.ndarray:
 
 
 # -- simplices and balls ----------------------------------------------------------------
-class Simplex(ConvexSet):
+class Simplex(SimplexPolytope):
     r"""Scaled probability simplex :math:`\{x \in \mathbb{R}^n : x \ge 0, \sum_i x_i = r\}`.
 
     LMO: :math:`r e_{i^*}` with :math:`i^* = \operatorname{argmin}_i g_i`,
@@ -64,28 +64,6 @@ class Simplex(ConvexSet):
     """
 
     has_projection = True
-
-    def __init__(self, radius: float = 1.0, n: int | None = None):
-        self.radius = _positive(radius, "radius")
-        self.dim = _dimension(n, "n")
-
-    def lmo(self, g):
-        g = _as_vector(g)
-        self._check_dim(g)
-        s = np.zeros(g.size)
-        s[int(np.argmin(g))] = self.radius
-        return s
-
-    def vertex_id(self, v):
-        return int(np.argmax(v))
-
-    def project(self, x):
-        return project_simplex(x, self.radius)
-
-    def contains(self, x, tol=1e-9):
-        x = np.asarray(x, dtype=float).reshape(-1)
-        scale = max(1.0, self.radius)
-        return bool(np.all(x >= -tol * scale) and abs(x.sum() - self.radius) <= tol * scale)
 
     @property
     def diameter(self):

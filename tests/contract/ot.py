@@ -1,12 +1,4 @@
-"""Contract problem of the 'ot' family (see ``tests/test_contract.py``).
-
-``problem()`` returns a dict: ``problem`` (a problem object) or the smooth
-callables ``fun``/``jac``/``hess``/``hessp``; ``x0``; ``x_star`` or
-``check(res)``; ``counters`` (result field -> Counter, the independent counts);
-optionally ``options`` (extra method options for these runs), ``tol``, and
-``overrides`` ({method: {key: value}}) for a method whose guarantee is
-weaker than its family's or that needs another instance of the family.
-"""
+"""The 'ot' family's contract problem (keys: ``tests/contract/__init__.py``)."""
 
 from __future__ import annotations
 
