@@ -124,7 +124,7 @@ class ACODER(CoordinateSolver):
     Notes
     -----
     One *iteration* is one block update; a driver step runs an epoch
-    (``updates_per_step``), respecting the driver's ``max_advance``. An epoch
+    (``updates_per_step``), or the driver's smaller budget near ``maxiter``. An epoch
     costs about five passes over the data (GLM): the margins of :math:`x_k`,
     the block sweep (a dot and an axpy per column), the full gradient at
     :math:`x_{k-1}` for the extrapolation and the one at :math:`y_k` for the

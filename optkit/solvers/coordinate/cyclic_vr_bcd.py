@@ -114,7 +114,7 @@ class CyclicVRBCD(CoordinateSolver):
     smooth part is treated as a single sample (exact block gradients through
     the ``grad`` oracle or the quadratic's rows). One *iteration* is one block
     update; a driver step runs an epoch (``updates_per_step``), and the
-    driver's ``max_advance`` is respected. The certificate needs a full
+    driver's smaller budget near ``maxiter`` is respected. The certificate needs a full
     gradient after every step; raise ``updates_per_step`` (e.g. ``q`` epochs)
     to amortize it when n is large.
 
