@@ -50,7 +50,13 @@ def _is_finite_state(state: State, cert: float) -> str | None:
         return named
     if not math.isfinite(state.fun):
         return f"f = {state.fun}"
-    if not iterate.all_finite(state.x):
+    x = state.x
+    if type(x) is np.ndarray:
+        # inline for the common flat iterate: this guard runs every iteration; a finite
+        # sum is the cheap common case, an overflowing sum is checked entrywise
+        if not math.isfinite(float(x.sum())) and not np.isfinite(x).all():
+            return "x has non-finite entries"
+    elif not iterate.all_finite(x):
         return "x has non-finite entries"
     if not math.isfinite(cert):
         jac = getattr(state, "jac", None)

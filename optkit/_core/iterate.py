@@ -41,7 +41,8 @@ def all_finite(x) -> bool:
     """Whether every entry of every part is finite (cheap when they are)."""
     for a in parts(x):
         # a finite sum is the cheap common case; an overflowing sum is checked entrywise
-        if not math.isfinite(float(np.sum(a))) and not np.all(np.isfinite(a)):
+        a = np.asarray(a)
+        if not math.isfinite(float(a.sum())) and not np.isfinite(a).all():
             return False
     return True
 
