@@ -8,6 +8,7 @@ result. Solvers only supply ``init``, ``step`` and ``certificate``.
 
 from __future__ import annotations
 
+import functools
 import inspect
 import math
 import operator
@@ -126,7 +127,9 @@ def run(solver: Solver, problem, x0: np.ndarray, *, tol: float,
     extras = solver.trace_fields
     trace = Trace(_COMMON_COLUMNS + oracle.count_names + extras, record_every=every)
     recording = driver_options.trace
-    counts = oracle.counts
+    # one C-level call per trace row (the attrgetter Oracle derives from count_names)
+    getter = getattr(type(oracle), "_get_counts", None)
+    counts = functools.partial(getter, oracle) if getter is not None else oracle.counts
 
     rows = trace.rows
     if not extras:
