@@ -27,6 +27,7 @@ import dataclasses
 import numpy as np
 
 from ..._core.solver import State
+from ._datafit import coordinate_form
 from .bcd import CoordinateSolver, support_history
 
 __all__ = ["WorkingSetState", "WorkingSetSolver"]
@@ -51,9 +52,21 @@ class WorkingSetSolver(CoordinateSolver):
     """
 
     trace_fields = ("nnz", "active_at")
+    #: the ``coordinate_form`` loss the method solves, its model class, what it
+    #: needs and where other problems go (for the refusal message)
+    form_loss: str = ""
+    Model: type = None
+    needs: str = ""
+    elsewhere: str = ""
 
     def build_model(self, problem, x0):
-        raise NotImplementedError
+        form = coordinate_form(problem.smooth)
+        if getattr(form, "loss", None) != self.form_loss:
+            raise ValueError(
+                f"Method {self.name!r} needs {self.needs}; got a "
+                f"{type(problem.smooth).__name__} smooth part. {self.elsewhere}")
+        pen = list(problem.penalty.arrays(x0.size))
+        return self.Model(problem, problem.smooth, pen, self.options)
 
     def init(self, oracle, x0, tol):
         problem, x0 = self.start(oracle, x0)

@@ -8,7 +8,6 @@ import dataclasses
 from ..._core.options import Options, option
 from ..._core.registry import register
 from ._logistic_ws import LogisticWSModel
-from ._datafit import coordinate_form
 from ._ws import WorkingSetSolver
 
 __all__ = ["ProxNewtonWS", "ProxNewtonWSOptions"]
@@ -86,16 +85,11 @@ class ProxNewtonWS(WorkingSetSolver):
     summary = "Working-set proximal Newton (newGLMNET) for L1 / elastic-net logistic regression"
     reference = "Yuan, Ho & Lin, JMLR 2012"
 
-    def build_model(self, problem, x0):
-        form = coordinate_form(problem.smooth)
-        if getattr(form, "loss", None) != "logistic":
-            raise ValueError(
-                "Method 'prox-newton-ws' needs a logistic-regression smooth part with an L1 "
-                "or elastic-net penalty (L1LogisticRegression); got a "
-                f"{type(problem.smooth).__name__} smooth part. For the Lasso use "
-                "method='ws-lasso'; for other problems method='bcd'.")
-        pen = list(problem.penalty.arrays(x0.size))
-        return LogisticWSModel(problem, problem.smooth, pen, self.options)
+    form_loss = "logistic"
+    Model = LogisticWSModel
+    needs = ("a logistic-regression smooth part with an L1 or elastic-net penalty "
+             "(L1LogisticRegression)")
+    elsewhere = "For the Lasso use method='ws-lasso'; for other problems method='bcd'."
 
     def result_fields(self, state):
         # n_screened: no screening (0), kept for parity with ws-lasso

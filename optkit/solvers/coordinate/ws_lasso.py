@@ -14,7 +14,6 @@ from ...kernels.columns import Columns, cols_axpy, csc_colsq_dots, sparse_gram_c
 from ...kernels.enet_screening import enet_dual_pass, enet_ws_stats, enet_zero_screened
 from ...kernels.enet_ws import WSControl, enet_gram_solve, enet_ws_solve
 from . import _models as M
-from ._datafit import coordinate_form
 from ._ws import WorkingSetSolver
 
 __all__ = ["WorkingSetLasso", "WSLassoOptions", "EnetWSModel", "EnetRun"]
@@ -325,16 +324,12 @@ class WorkingSetLasso(WorkingSetSolver):
     reference = "Massias, Gramfort & Salmon, ICML 2018; Ndiaye et al., JMLR 2017"
     certificate_name = "duality_gap"
 
-    def build_model(self, problem, x0):
-        form = coordinate_form(problem.smooth)
-        if getattr(form, "loss", None) != "squared":
-            raise ValueError(
-                "Method 'ws-lasso' needs a least-squares smooth part with an L1 or "
-                "elastic-net penalty (Lasso, ElasticNet); got a "
-                f"{type(problem.smooth).__name__} smooth part. For L1 logistic regression "
-                "use method='prox-newton-ws'; for other problems method='bcd'.")
-        pen = list(problem.penalty.arrays(x0.size))
-        return EnetWSModel(problem, problem.smooth, pen, self.options)
+    form_loss = "squared"
+    Model = EnetWSModel
+    needs = ("a least-squares smooth part with an L1 or elastic-net penalty "
+             "(Lasso, ElasticNet)")
+    elsewhere = ("For L1 logistic regression use method='prox-newton-ws'; for other "
+                 "problems method='bcd'.")
 
     def result_fields(self, state):
         return {"nnz": state.nnz, "active_set_identified_at": state.active_at,
