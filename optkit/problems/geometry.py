@@ -571,7 +571,7 @@ class EuclideanSpace(ConvexSet):
 
 # -- the simplex with the entropy -------------------------------------------------------
 class SimplexPolytope(ConvexSet):
-    """What every simplex geometry shares whatever its mirror map: the set
+    r"""What every simplex geometry shares whatever its mirror map: the set
     :math:`\{x \ge 0, \sum_i x_i = r\}`, its LMO (:math:`r e_{i^*}`,
     :math:`i^* = \operatorname{argmin}_i g_i`), Euclidean projection and
     membership test. :class:`~optkit.problems.sets.Simplex` (Euclidean mirror
@@ -705,7 +705,34 @@ class EntropySimplex(SimplexPolytope):
 
 
 # -- the box with the Fermi-Dirac entropy ---------------------------------------------
-class BoxEntropy(ConvexSet):
+class BoxPolytope(ConvexSet):
+    r"""What every box geometry shares whatever its mirror map: the set
+    :math:`[\ell, u]` (attributes ``lower``, ``upper``, ``dim`` set by the
+    subclass), its LMO (the vertex :math:`\ell_i` where :math:`g_i > 0`,
+    else :math:`u_i`), Euclidean projection (clipping) and membership test.
+    :class:`~optkit.problems.sets.Box` (Euclidean mirror map) and
+    :class:`BoxEntropy` derive from it."""
+
+    has_projection = True
+
+    def lmo(self, g):
+        g = _as_vector(g)
+        self._check_dim(g)
+        return np.where(g > 0, self.lower, self.upper)
+
+    def vertex_id(self, v):
+        return np.packbits(np.asarray(v) == self.upper).tobytes()
+
+    def project(self, x):
+        return np.clip(np.asarray(x, dtype=float).reshape(-1), self.lower, self.upper)
+
+    def contains(self, x, tol=1e-9):
+        x = np.asarray(x, dtype=float).reshape(-1)
+        return bool(x.size == self.dim and np.all(x >= self.lower - tol)
+                    and np.all(x <= self.upper + tol))
+
+
+class BoxEntropy(BoxPolytope):
     r"""The box :math:`[\ell, u]` with the Fermi-Dirac (bit) entropy mirror map.
 
     .. math:: \omega(x) = \sum_i (x_i - \ell_i)\log(x_i - \ell_i) + (u_i - x_i)\log(u_i - x_i).
@@ -744,21 +771,6 @@ class BoxEntropy(ConvexSet):
         self.width = up - lo
         self.strong_convexity = 4.0 / float(self.width.max())
 
-    def lmo(self, g):
-        g = _as_vector(g)
-        self._check_dim(g)
-        return np.where(g > 0, self.lower, self.upper)
-
-    def vertex_id(self, v):
-        return np.packbits(np.asarray(v) == self.upper).tobytes()
-
-    def project(self, x):
-        return np.clip(np.asarray(x, dtype=float).reshape(-1), self.lower, self.upper)
-
-    def contains(self, x, tol=1e-9):
-        x = np.asarray(x, dtype=float).reshape(-1)
-        return bool(x.size == self.dim and np.all(x >= self.lower - tol)
-                    and np.all(x <= self.upper + tol))
 
     def _theta(self, x):
         with np.errstate(divide="ignore"):

@@ -34,8 +34,8 @@ __all__ = ["ConvexSet", "Simplex", "CappedSimplex", "L1Ball", "LpBall", "Box",
            "FunctionLMO", "CountingLMO", "CachedLMO", "as_lmo", "project_simplex"]
 
 
-from .geometry import (ConvexSet, MissingCapability, SimplexPolytope, _as_vector, _box_bounds,
-                       _dimension, _positive, project_simplex)
+from .geometry import (BoxPolytope, ConvexSet, MissingCapability, SimplexPolytope,
+                       _as_vector, _box_bounds, _dimension, _positive, project_simplex)
 
 
 def _project_l1(x, radius: float) -> np.ndarray:
@@ -292,7 +292,7 @@ class LpBall(ConvexSet):
         return {"p": self.p, "radius": self.radius, "n": self.dim}
 
 
-class Box(ConvexSet):
+class Box(BoxPolytope):
     r"""The box :math:`\{x : \ell \le x \le u\}`.
 
     LMO: :math:`s_i = \ell_i` where :math:`g_i > 0`, else :math:`u_i`.
@@ -312,21 +312,6 @@ class Box(ConvexSet):
     def __init__(self, lower, upper, n: int | None = None):
         self.lower, self.upper, self.dim = _box_bounds(lower, upper, n)
 
-    def lmo(self, g):
-        g = _as_vector(g)
-        self._check_dim(g)
-        return np.where(g > 0, self.lower, self.upper)
-
-    def vertex_id(self, v):
-        return np.packbits(np.asarray(v) == self.upper).tobytes()
-
-    def project(self, x):
-        return np.clip(np.asarray(x, dtype=float).reshape(-1), self.lower, self.upper)
-
-    def contains(self, x, tol=1e-9):
-        x = np.asarray(x, dtype=float).reshape(-1)
-        return bool(x.size == self.dim and np.all(x >= self.lower - tol)
-                    and np.all(x <= self.upper + tol))
 
     @property
     def diameter(self):
