@@ -8,7 +8,6 @@ result. Solvers only supply ``init``, ``step`` and ``certificate``.
 
 from __future__ import annotations
 
-import functools
 import inspect
 import math
 import operator
@@ -51,13 +50,7 @@ def _is_finite_state(state: State, cert: float) -> str | None:
         return named
     if not math.isfinite(state.fun):
         return f"f = {state.fun}"
-    x = state.x
-    if type(x) is np.ndarray:
-        # inline for the common flat iterate: this guard runs every iteration; a finite
-        # sum is the cheap common case, an overflowing sum is checked entrywise
-        if not math.isfinite(float(x.sum())) and not np.isfinite(x).all():
-            return "x has non-finite entries"
-    elif not iterate.all_finite(x):
+    if not iterate.all_finite(state.x):
         return "x has non-finite entries"
     if not math.isfinite(cert):
         jac = getattr(state, "jac", None)
@@ -127,9 +120,7 @@ def run(solver: Solver, problem, x0: np.ndarray, *, tol: float,
     extras = solver.trace_fields
     trace = Trace(_COMMON_COLUMNS + oracle.count_names + extras, record_every=every)
     recording = driver_options.trace
-    # one C-level call per trace row (the attrgetter Oracle derives from count_names)
-    getter = getattr(type(oracle), "_get_counts", None)
-    counts = functools.partial(getter, oracle) if getter is not None else oracle.counts
+    counts = oracle.counts
 
     rows = trace.rows
     if not extras:
@@ -244,13 +235,12 @@ def run(solver: Solver, problem, x0: np.ndarray, *, tol: float,
         success=status == Status.CONVERGED, status=int(status),
         message=STATUS_MESSAGES[status] + detail,
         nit=nit, time=elapsed, method=solver.name, certificate=cert,
-        trace=trace, **dict(zip(oracle.count_names, counts())),
+        trace=trace, **oracle.count_dict(),
     )
     result.update(solver.result_fields(state))
     return result
 
 
 def _intermediate(state: State, nit: int, cert: float, oracle) -> OptimizeResult:
-    return OptimizeResult(**iterate.result_fields(iterate.copy(state.x)), fun=state.fun, nit=nit,
-                          certificate=cert, jac=state.jac,
-                          **dict(zip(oracle.count_names, oracle.counts())))
+    return OptimizeResult(**iterate.result_fields(iterate.copy(state.x)), fun=state.fun,
+                          nit=nit, certificate=cert, jac=state.jac, **oracle.count_dict())

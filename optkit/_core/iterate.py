@@ -37,14 +37,17 @@ def parts(x) -> tuple[np.ndarray, ...]:
     return tuple(x) if is_structured(x) else (x,)
 
 
+def _finite_array(a) -> bool:
+    # a finite sum is the cheap common case; an overflowing sum is checked entrywise
+    return math.isfinite(float(a.sum())) or bool(np.isfinite(a).all())
+
+
 def all_finite(x) -> bool:
-    """Whether every entry of every part is finite (cheap when they are)."""
-    for a in parts(x):
-        # a finite sum is the cheap common case; an overflowing sum is checked entrywise
-        a = np.asarray(a)
-        if not math.isfinite(float(a.sum())) and not np.isfinite(a).all():
-            return False
-    return True
+    """Whether every entry of every part is finite (cheap when they are: the
+    driver calls this every iteration)."""
+    if type(x) is np.ndarray:
+        return _finite_array(x)
+    return all(_finite_array(np.asarray(a)) for a in parts(x))
 
 
 def copy(x):

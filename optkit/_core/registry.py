@@ -107,11 +107,11 @@ def methods(family: str | None = None) -> list[str]:
     list of str
         Canonical method names, sorted.
     """
-    families = {cls.family for cls in _SOLVERS.values()}
-    if family is not None and family not in families:
+    known = families()
+    if family is not None and family not in known:
         raise ValueError(
             f"Unknown problem family {family!r} for argument `family`; "
-            f"families with methods: {', '.join(sorted(families))}.")
+            f"families with methods: {', '.join(known)}.")
     return sorted(name for name, cls in _SOLVERS.items()
                   if family is None or cls.family == family)
 
