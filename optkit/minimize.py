@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ._core import driver
 from ._core.options import split_options
-from ._core.registry import family_problem, get_solver
+from ._core.registry import family_problem, get_solver, methods
 from ._core.result import OptimizeResult
 from ._core.validate import check_callable, check_tol
 from .problems.base import Problem, SmoothProblem
@@ -25,7 +25,8 @@ _SUPPLY_HINT = {
 
 
 def minimize(fun_or_problem, x0=None, method=None, *, args=(), jac=None, hess=None,
-             hessp=None, tol=None, callback=None, options=None) -> OptimizeResult:
+             hessp=None, constraints=None, tol=None, callback=None,
+             options=None) -> OptimizeResult:
     r"""Minimize a function or an optkit problem with a registered method.
 
     Called like :func:`scipy.optimize.minimize` with callables, or with a
@@ -51,6 +52,12 @@ def minimize(fun_or_problem, x0=None, method=None, *, args=(), jac=None, hess=No
         ``hess(x, *args)`` returning an ndarray, sparse matrix or LinearOperator.
     hessp : callable, optional
         ``hessp(x, p, *args)``, the Hessian times ``p``.
+    constraints : constraint or list of constraints, optional
+        scipy's constraint objects (``NonlinearConstraint``,
+        ``LinearConstraint``, ``{'type': 'eq', ...}`` dicts), with callables
+        only. They reach the ``from_callables`` of the method's family as
+        ``options["constraints"]``; only families whose problem class sets
+        ``accepts_constraints = True`` take them.
     tol : float, optional
         Stop when the method's certificate (see ``result.certificate``) is
         <= tol; None uses the method's default.
@@ -83,6 +90,9 @@ def minimize(fun_or_problem, x0=None, method=None, *, args=(), jac=None, hess=No
     """
     problem = _as_problem(fun_or_problem, args=args, jac=jac, hess=hess, hessp=hessp)
     solver_cls = None if method is None else get_solver(method)
+    if constraints is not None and not _no_constraints(constraints):
+        solver_cls = _constrained_solver(fun_or_problem, solver_cls)
+        options = {**(options or {}), "constraints": constraints}
     if solver_cls is not None and solver_cls.family != problem.family \
             and not isinstance(fun_or_problem, Problem):
         # callables describe a smooth problem; the method's family says what they mean
@@ -143,6 +153,28 @@ def _as_problem(fun_or_problem, *, args, jac, hess, hessp) -> Problem:
     if hessp is not None:
         kwargs["hessp"] = bind(check_callable(hessp, "hessp"))
     return SmoothProblem(fun, **kwargs)
+
+
+def _no_constraints(constraints) -> bool:
+    return isinstance(constraints, (list, tuple)) and len(constraints) == 0
+
+
+def _constrained_solver(fun_or_problem, solver_cls):
+    """The solver class for a call with ``constraints=``: callables, and a
+    method whose family's problem class accepts constraints."""
+    if isinstance(fun_or_problem, Problem):
+        raise TypeError("`constraints` is only for callables; a problem object carries its "
+                        "own constraints.")
+    takers = [name for name in methods()
+              if getattr(family_problem(get_solver(name).family), "accepts_constraints", False)]
+    if solver_cls is None:
+        raise ValueError("`method` is required with `constraints`; methods that accept "
+                         f"constraints: {', '.join(takers) or 'none'}.")
+    if not getattr(family_problem(solver_cls.family), "accepts_constraints", False):
+        raise ValueError(
+            f"Method {solver_cls.name!r} does not handle `constraints`; methods that do: "
+            f"{', '.join(takers) or 'none'}.")
+    return solver_cls
 
 
 def _check_fit(solver_cls, problem: Problem, method_options=None) -> None:

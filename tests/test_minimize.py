@@ -191,3 +191,27 @@ def test_scipy_adapter_rejects_bounds_and_constraints():
                                 method=optkit.scipy_method("gm"), bounds=[(0, 1), (0, 1)])
     with pytest.raises(ValueError, match="Unknown method"):
         optkit.scipy_method("lbfgs")
+
+
+def test_constraints_refused_by_a_method_that_does_not_take_them():
+    from scipy.optimize import NonlinearConstraint
+    con = NonlinearConstraint(lambda x: x.sum(), 0.0, 0.0)
+    with pytest.raises(ValueError, match=r"'fgm' does not handle `constraints`"):
+        optkit.minimize(lambda x: x @ x, np.ones(2), "fgm", jac=lambda x: 2 * x,
+                        constraints=[con])
+    with pytest.raises(ValueError, match="`method` is required with `constraints`"):
+        optkit.minimize(lambda x: x @ x, np.ones(2), jac=lambda x: 2 * x, constraints=con)
+
+
+def test_constraints_only_for_callables():
+    from scipy.optimize import NonlinearConstraint
+    problem = optkit.problems.SmoothProblem(lambda x: x @ x, grad=lambda x: 2 * x)
+    with pytest.raises(TypeError, match="`constraints` is only for callables"):
+        optkit.minimize(problem, np.ones(2), "fgm",
+                        constraints=[NonlinearConstraint(lambda x: x.sum(), 0, 0)])
+
+
+def test_empty_constraints_are_no_constraints():
+    res = optkit.minimize(lambda x: x @ x, np.ones(2), "fgm", jac=lambda x: 2 * x,
+                          constraints=[], tol=1e-10)
+    assert np.allclose(res.x, 0.0, atol=1e-8)
