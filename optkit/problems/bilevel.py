@@ -324,6 +324,16 @@ class BilevelProblem(Problem):
         v = self._solve_lower_hessian(x, y, np.asarray(fy, dtype=float))
         return np.asarray(fx, dtype=float) - np.asarray(self.lower_cross(x, y, v), dtype=float)
 
+    def newton_polish(self, x, y, steps=3):
+        """``steps`` Newton steps on g(x, .) from y (the linear systems as in
+        :meth:`exact_hypergradient`): turns a good lower solution into one
+        accurate to rounding (strongly convex lower level)."""
+        y = np.array(y, dtype=float, copy=True)
+        for _ in range(steps):
+            gy = np.asarray(self.lower_grad(x, y)[1], dtype=float)
+            y = y - self._solve_lower_hessian(x, y, gy)
+        return y
+
     def _solve_lower_hessian(self, x, y, b):
         n = self.dim_y
         if n <= DENSE_HESSIAN_MAX_DIM:
@@ -481,6 +491,24 @@ class QuadraticBilevel(BilevelProblem):
                 self.f_star = self.F_star
 
     # -- the closed forms ------------------------------------------------------------
+    def optimistic_solution(self):
+        r"""``(x, y)`` minimizing f(x, y) over the lower solutions
+        :math:`Hy = Jx + h` (the optimistic bilevel solution; equal to
+        ``(x_star, y_star(x_star))`` when H is nonsingular), from the KKT
+        system of this equality-constrained QP (least squares: the multiplier
+        is not unique when H is singular)."""
+        dx, dy = self.dim_x, self.dim_y
+        K = np.zeros((dx + 2 * dy, dx + 2 * dy))
+        K[:dx, :dx] = self.A
+        K[:dx, dx + dy:] = -self.J.T
+        K[dx:dx + dy, dx:dx + dy] = self.B
+        K[dx:dx + dy, dx + dy:] = self.H
+        K[dx + dy:, :dx] = -self.J
+        K[dx + dy:, dx:dx + dy] = self.H
+        rhs = np.concatenate([-self.a, self.B @ self.c, self.h])
+        sol = np.linalg.lstsq(K, rhs, rcond=None)[0]
+        return sol[:dx], sol[dx:dx + dy]
+
     def y_star(self, x):
         """:math:`y^*(x) = H^{-1}(Jx + h)`."""
         return np.linalg.solve(self.H, self.J @ np.asarray(x, dtype=float) + self.h)
@@ -580,5 +608,10 @@ def quadratic_bilevel(dim_x=3, dim_y=4, *, cond=10.0, coupling=1.0, singular=0, 
     B = (Qy * rng.uniform(0.5, 1.5, dim_y)) @ Qy.T
     J = coupling * rng.standard_normal((dim_y, dim_x)) / np.sqrt(dim_x)
     H, A, B = 0.5 * (H + H.T), 0.5 * (A + A.T), 0.5 * (B + B.T)
-    return QuadraticBilevel(A, rng.standard_normal(dim_x), B, rng.standard_normal(dim_y), H, J,
-                            rng.standard_normal(dim_y), n_terms=n_terms, noise=noise, seed=seed)
+    a, c, h = (rng.standard_normal(n) for n in (dim_x, dim_y, dim_y))
+    if singular:
+        # keep J x + h in the range of H: the lower level stays bounded below, with a
+        # solution set y_p(x) + null(H) for every x
+        R = Qy[:, int(singular):]
+        J, h = R @ (R.T @ J), R @ (R.T @ h)
+    return QuadraticBilevel(A, a, B, c, H, J, h, n_terms=n_terms, noise=noise, seed=seed)

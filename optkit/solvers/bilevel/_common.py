@@ -20,6 +20,10 @@ from ...problems.bilevel import BilevelIterate
 __all__ = ["BilevelOracle", "BilevelOptions", "BilevelState", "BilevelSolver",
            "BilevelIterate", "NEEDS_NO_STRONG_CONVEXITY", "schedule_warning", "first_nonfinite"]
 
+#: the estimate-based certificate before the first step (the largest float: finite, so
+#: the driver's guard accepts it, and never below a tolerance)
+NO_ESTIMATE = float(np.finfo(float).max)
+
 #: the methods of the family that do not assume a strongly convex lower level
 NEEDS_NO_STRONG_CONVEXITY = ("bilevel-penalty", "sl-bamm")
 
@@ -253,8 +257,12 @@ class BilevelSolver(Solver):
     def _batch(self):
         return self.options.batch_size
 
-    def _measure(self, x, y, hyper_est):
-        """``(upper, lower, estimate norm, certificate)`` at the new iterate."""
+    def _measure(self, x, y, hyper_est, start=False):
+        """``(upper, lower, estimate norm, certificate)`` at the new iterate.
+
+        At the start (``start=True``) a method's estimate is not yet an
+        estimate (y and z are not fitted to x: F2SA's estimate is 0 when y = z),
+        so the estimate-based certificate is :data:`NO_ESTIMATE` there."""
         oracle = self.oracle
         f = oracle.upper(x, y)
         g = oracle.lower(x, y)
@@ -267,7 +275,7 @@ class BilevelSolver(Solver):
                 grad = (x - self._project_x(x - t * grad)) / t
             cert = float(np.linalg.norm(grad))
         else:
-            cert = est
+            cert = NO_ESTIMATE if start else est
         return f, g, est, cert
 
     def _project_x(self, x):

@@ -113,7 +113,7 @@ class AIDCG(BilevelSolver):
                                  "Neumann series diverges")
         x, y, v = start
         h, v, rng = self._hypergradient(x, y, v, self._rng0)
-        f, g, est, cert = self._measure(x, y, h)
+        f, g, est, cert = self._measure(x, y, h, start=True)
         return BilevelState(x=BilevelIterate(x, y, v), fun=f, upper=f, lower=g,
                             hypergrad_est=est, cert=cert, rng=rng, k=0)
 

@@ -125,7 +125,7 @@ class BOREP(BilevelSolver):
         x, y, v = start
         y, rng = self._lower_steps(x, y, self._rng0, o.init_steps)
         h, v_next, rng = self._estimate(x, y, v, rng)
-        f, g, est, cert = self._measure(x, y, h)
+        f, g, est, cert = self._measure(x, y, h, start=True)
         return BOREPState(x=BilevelIterate(x, y, v), fun=f, upper=f, lower=g,
                           hypergrad_est=est, cert=cert, rng=rng,
                           k=0, m=np.zeros_like(x))

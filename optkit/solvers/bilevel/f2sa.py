@@ -205,7 +205,7 @@ class F2SA(BilevelSolver):
         x, y, z = start
         lam = o.lam0
         h, rng = self._direction(x, y, z, lam, self._rng0)
-        f, g, est, cert = self._measure(x, y, h)
+        f, g, est, cert = self._measure(x, y, h, start=True)
         return F2SAState(x=start, fun=f, upper=f, lower=g, hypergrad_est=est, cert=cert,
                          rng=rng, k=0, lam=lam)
 

@@ -112,7 +112,7 @@ class BilevelPenalty(BilevelSolver):
         x, y, z = start
         start = BilevelIterate(self._project_x(x), self._project_y(y), self._project_y(z))
         h, rng = self._direction(*start, self._rng0)
-        f, g, est, cert = self._measure(start.x, start.y, h)
+        f, g, est, cert = self._measure(start.x, start.y, h, start=True)
         return BilevelState(x=start, fun=f, upper=f, lower=g, hypergrad_est=est, cert=cert,
                             rng=rng, k=0)
 

@@ -119,7 +119,7 @@ class SLBAMM(BilevelSolver):
         il, rng = o_.sample("lower", rng, self._batch())
         fx, _ = o_.upper_grad(x, y, iu)
         h = fx - o_.lower_cross(x, y, v, il)
-        f, g, est, cert = self._measure(x, y, h)
+        f, g, est, cert = self._measure(x, y, h, start=True)
         return BilevelState(x=start, fun=f, upper=f, lower=g, hypergrad_est=est, cert=cert,
                             rng=rng, k=0)
 
