@@ -230,6 +230,9 @@ class LPProblem(Problem):
         #: +1: the file's objective was minimized; -1: it was a maximization
         #: (``c`` and ``offset`` are negated so the LP is still a minimization)
         self.sense = int(sense)
+        # default start: x = 0 clipped to the bounds, y = 0 (flat [x, y])
+        self.x0 = np.concatenate([np.clip(np.zeros(c.size), lower, upper),
+                                  np.zeros(A.shape[0])])
 
     @classmethod
     def from_rows(cls, c, A, row_lower, row_upper, lower, upper, *, offset=0.0, name=None,
