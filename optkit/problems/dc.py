@@ -699,8 +699,8 @@ def feature_selection(X, y, *, n_features=None, cost="modular", alpha=0.01, weig
     Parameters
     ----------
     X : ndarray or scipy.sparse matrix, shape (m, d)
-        Features; each is binarized as ``X[:, j] > median`` (LIBSVM binary
-        features stay as they are).
+        Features; a two-valued column becomes ``X[:, j] > min`` (LIBSVM binary
+        features stay as they are), others ``X[:, j] > median``.
     y : array_like, shape (m,)
         Labels (any discrete values).
     n_features : int, optional
@@ -723,8 +723,10 @@ def feature_selection(X, y, *, n_features=None, cost="modular", alpha=0.01, weig
     y = check_targets(y, "y", X.shape[0], "X")
     alpha = _positive(alpha, "alpha", strict=False)
     Xd = X.toarray() if hasattr(X, "toarray") else np.asarray(X)
-    med = np.median(Xd, axis=0)
-    B = (Xd > med).astype(np.int64)
+    lo, hi, med = Xd.min(axis=0), Xd.max(axis=0), np.median(Xd, axis=0)
+    two_valued = np.array([np.unique(col).size <= 2 for col in Xd.T])
+    # binary columns keep their two values; others are split at the median
+    B = np.where(two_valued, Xd > lo, Xd > med).astype(np.int64)
     var = B.mean(axis=0) * (1 - B.mean(axis=0))
     cols = np.flatnonzero(var > 0)
     if n_features is not None:
