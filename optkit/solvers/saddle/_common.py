@@ -367,6 +367,13 @@ class MirrorSetup:
         return math.sqrt(bx.omega / bx.alpha * _dual_norm(Fx, bx.norm) ** 2
                          + by.omega / by.alpha * _dual_norm(Fy, by.norm) ** 2)
 
+    def primal_norm(self, dx, dy) -> float:
+        r""":math:`\|(d_x, d_y)\| = (\sum_b (\alpha_b/\Omega_b)\|d_b\|_b^2)^{1/2}`."""
+        bx, by = self.bx, self.by
+        nx = float(np.abs(dx).sum()) if bx.norm == "l1" else float(np.linalg.norm(dx))
+        ny = float(np.abs(dy).sum()) if by.norm == "l1" else float(np.linalg.norm(dy))
+        return math.sqrt(bx.alpha / bx.omega * nx * nx + by.alpha / by.omega * ny * ny)
+
     def bregman(self, u: SaddlePoint, z: SaddlePoint) -> float:
         return (self.bx.bregman(u.x, z.x) / self.bx.omega
                 + self.by.bregman(u.y, z.y) / self.by.omega)

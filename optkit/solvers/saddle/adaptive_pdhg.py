@@ -13,6 +13,8 @@ from ._common import Averages, SaddleOptions, SaddlePoint, SaddleSolver, SaddleS
 
 __all__ = ["AdaptivePDHG", "AdaptivePDHGOptions"]
 
+_SHRINK = 1.0 / math.sqrt(2.0)
+
 
 @dataclasses.dataclass(frozen=True)
 class AdaptivePDHGOptions(SaddleOptions):
@@ -29,10 +31,11 @@ class AdaptivePDHGOptions(SaddleOptions):
         kind=float, low=0.0, high=2.0, low_inclusive=False, high_inclusive=False)
     delta: float = option(
         0.1, "Safeguard delta in (0, 1): a prediction is accepted when "
-        "phi_k >= delta ||w_k - w~_k||_H^2; else tau and sigma are halved and it is redone.",
+        "phi_k >= delta ||w_k - w~_k||_H^2; else tau and sigma are divided by sqrt(2) (their product halved) and it is redone.",
         kind=float, low=0.0, high=1.0, low_inclusive=False, high_inclusive=False)
     max_backtracks: int = option(
-        60, "Halvings of (tau, sigma) in one iteration before it fails.", kind=int, low=1)
+        60, "Step reductions (tau, sigma divided by sqrt 2) in one iteration before it "
+        "fails.", kind=int, low=1)
 
 
 @dataclasses.dataclass(kw_only=True)
@@ -80,8 +83,8 @@ class AdaptivePDHG(SaddleSolver):
     :math:`\tau\sigma\|K\|^2 < 1`. The initial steps are set from the
     average spectrum: :math:`\tau\sigma\,\lambda_{avg} = c` with
     :math:`\lambda_{avg} = \|K\|_F^2/n` (the mean eigenvalue of :math:`K^TK`);
-    a prediction with :math:`\varphi_k < \delta\|d_k\|_H^2` halves
-    :math:`\tau, \sigma` and is redone (a safeguard of ours). The reported
+    a prediction with :math:`\varphi_k < \delta\|d_k\|_H^2` divides
+    :math:`\tau, \sigma` by :math:`\sqrt 2` and is redone (a safeguard of ours). The reported
     point is the prediction :math:`\tilde w_k` (feasible; the correction need
     not be), or the average of the predictions.
 
@@ -155,12 +158,12 @@ class AdaptivePDHG(SaddleSolver):
             phi = hnorm - float(dx @ KTdy)
             if not math.isfinite(phi) or phi >= opts.delta * hnorm:
                 break
-            tau, sigma = 0.5 * tau, 0.5 * sigma
+            tau, sigma = tau * _SHRINK, sigma * _SHRINK     # tau * sigma halves
             backtracks += 1
         else:
             return dataclasses.replace(
                 state, failure=f"adaptive-pdhg: no accepted prediction after "
-                               f"{opts.max_backtracks} halvings of the steps")
+                               f"{opts.max_backtracks} reductions of the steps")
         mx = dx - tau * KTdy
         mnorm = float(mx @ mx) / tau + float(dy @ dy) / sigma
         alpha = opts.gamma * phi / mnorm if mnorm > 0 else 0.0
