@@ -526,38 +526,39 @@ class QuadraticBilevel(BilevelProblem):
         return self.A @ x + self.a + self.J.T @ np.linalg.solve(self.H, self.B @ (y - self.c))
 
     # -- oracles -------------------------------------------------------------------------
-    def _noise(self, idx):
+    def _noise(self, idx, which):
+        """Minibatch means of the noise vectors ``which`` (names of the four)."""
         if idx is None:
             return None
-        return tuple(m[idx].mean(axis=0) for m in (self._xi, self._zeta, self._phi, self._psi))
+        return tuple(getattr(self, name)[idx].mean(axis=0) for name in which)
 
     def upper(self, x, y, idx=None):
         r = y - self.c
         val = 0.5 * x @ (self.A @ x) + self.a @ x + 0.5 * r @ (self.B @ r)
-        n = self._noise(idx)
+        n = self._noise(idx, ("_xi", "_zeta"))
         if n is not None:
             val += n[0] @ x + n[1] @ y
         return float(val)
 
     def lower(self, x, y, idx=None):
         val = 0.5 * y @ (self.H @ y) - y @ (self.J @ x) - self.h @ y
-        n = self._noise(idx)
+        n = self._noise(idx, ("_phi", "_psi"))
         if n is not None:
-            val += n[2] @ y + n[3] @ x
+            val += n[0] @ y + n[1] @ x
         return float(val)
 
     def upper_grad(self, x, y, idx=None):
         gx, gy = self.A @ x + self.a, self.B @ (y - self.c)
-        n = self._noise(idx)
+        n = self._noise(idx, ("_xi", "_zeta"))
         if n is not None:
             gx, gy = gx + n[0], gy + n[1]
         return gx, gy
 
     def lower_grad(self, x, y, idx=None):
         gx, gy = -(self.J.T @ y), self.H @ y - self.J @ x - self.h
-        n = self._noise(idx)
+        n = self._noise(idx, ("_psi", "_phi"))
         if n is not None:
-            gx, gy = gx + n[3], gy + n[2]
+            gx, gy = gx + n[0], gy + n[1]
         return gx, gy
 
     def lower_hvp(self, x, y, v, idx=None):

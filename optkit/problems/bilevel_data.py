@@ -241,8 +241,9 @@ class HyperCleaning(BilevelProblem):
         np.add.at(out, rows, vals)
         return out
 
-    def lower_solve(self, x, y0=None, gtol=1e-8):
-        """The lower solution W*(x) (flattened): L-BFGS to ``gtol``, then Newton steps."""
+    def lower_solve(self, x, y0=None, gtol=1e-8, polish=True):
+        """The lower solution W*(x) (flattened): L-BFGS to ``gtol``, then (``polish``)
+        Newton steps."""
         from scipy.optimize import minimize
 
         def fg(w):
@@ -251,7 +252,7 @@ class HyperCleaning(BilevelProblem):
         w0 = np.zeros(self.dim_y) if y0 is None else y0
         res = minimize(fg, w0, jac=True, method="L-BFGS-B",
                        options={"gtol": gtol, "ftol": 0.0, "maxiter": 20000, "maxcor": 30})
-        return self.newton_polish(x, res.x)
+        return self.newton_polish(x, res.x) if polish else res.x
 
     # -- evaluation ---------------------------------------------------------------------
     def weights(self, x):
@@ -470,15 +471,15 @@ class L2HyperOpt(BilevelProblem):
         c = self._reg(x) * y * v
         return c if self.per_feature else np.array([c.sum()])
 
-    def lower_solve(self, x, y0=None, gtol=1e-8):
-        """The lower solution w*(x): L-BFGS to ``gtol``, then Newton steps."""
+    def lower_solve(self, x, y0=None, gtol=1e-8, polish=True):
+        """The lower solution w*(x): L-BFGS to ``gtol``, then (``polish``) Newton steps."""
         from scipy.optimize import minimize
 
         res = minimize(lambda w: (self.lower(x, w), self.lower_grad(x, w)[1]),
                        np.zeros(self.dim_y) if y0 is None else y0, jac=True,
                        method="L-BFGS-B",
                        options={"gtol": gtol, "ftol": 0.0, "maxiter": 20000, "maxcor": 30})
-        return self.newton_polish(x, res.x)
+        return self.newton_polish(x, res.x) if polish else res.x
 
     def accuracy(self, y, X, b):
         """Accuracy of ``sign(X w)`` against labels ``b`` (+-1 or 0/1)."""

@@ -73,7 +73,12 @@ def test_singular_quadratic_has_optimistic_solution_and_no_x_star():
 # -- hyper-cleaning -------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def small_cleaning():
-    return hyper_cleaning_digits(0.3, n_train=40, n_val=30, seed=0)
+    """30 training / 20 validation examples, 5 features, 3 classes (dim_y = 18)."""
+    rng = np.random.default_rng(0)
+    X, Xv = rng.standard_normal((30, 5)), rng.standard_normal((20, 5))
+    b, bv = rng.integers(0, 3, 30), rng.integers(0, 3, 20)
+    noisy, corrupted = corrupt_labels(b, 0.3, 3, seed=1)
+    return HyperCleaning(X, noisy, Xv, bv, mu=1e-2, n_classes=3, corrupted=corrupted)
 
 
 def test_hyper_cleaning_oracles_match_finite_differences(small_cleaning):
@@ -106,20 +111,22 @@ def test_hyper_cleaning_exact_hypergradient_equals_finite_differences(small_clea
         assert g[i] == pytest.approx(fd, rel=1e-5, abs=1e-10)
 
 
-def test_hyper_cleaning_lower_solution_matches_scikit_learn():
-    # with equal weights sigma(x_i) = 1/2 the lower problem is multinomial logistic
-    # regression with ridge mu: sklearn's C = 1 / (n mu / (1/2)) ... in its scaling
+def test_hyper_cleaning_lower_solution_matches_scikit_learn(small_cleaning):
     from sklearn.linear_model import LogisticRegression
 
-    p = hyper_cleaning_digits(0.1, n_train=120, n_val=30, seed=1, mu=1e-2)
+    p = small_cleaning
     w = p.lower_solve(np.zeros(p.dim_x)).reshape(p.p, p.K)
-    # g = (1/2n) sum CE + mu/2 |W|^2 (intercept included)  <=>  C sum CE + 1/2|W|^2, C = 1/(2 n mu)
-    X = p.Xt[:, :-1]
+    # weights sigma(0) = 1/2: g = (1/2n) sum CE + mu/2 |W|^2 (intercept column included)
+    # <=> C sum CE + 1/2 |W|^2 with C = 1/(2 n mu); sklearn's multinomial coefficients are
+    # W up to a per-feature constant shift across classes, removed on both sides
     clf = LogisticRegression(C=1.0 / (2 * p.n * p.mu), fit_intercept=False, tol=1e-12,
                              max_iter=20000).fit(p.Xt, p.bt)
     np.testing.assert_allclose(clf.coef_.T - clf.coef_.T.mean(axis=1, keepdims=True),
-                               w - w.mean(axis=1, keepdims=True), atol=1e-5)
-    assert X.shape[1] == 64
+                               w - w.mean(axis=1, keepdims=True), atol=1e-6)
+    # the digits builder: 64 pixels in [0, 1] plus the intercept, 10 classes
+    d = hyper_cleaning_digits(0.2, n_train=50, n_val=20)
+    assert d.p == 65 and d.K == 10 and d.dim_y == 650 and d.corrupted.sum() == 10
+    assert 0 <= d.Xt.min() and d.Xt.max() <= 1
 
 
 def test_corrupt_labels_rate_and_always_wrong():

@@ -210,6 +210,8 @@ class BilevelSolver(Solver):
     needs_strong_convexity = True
     #: what the method keeps in z: "lower" (lower-only minimizer) or "v" (linear system)
     z_role = "lower"
+    #: whether the method projects onto the problem's x_set / y_set (constrained levels)
+    projects = False
 
     def make_oracle(self, problem, dim):
         if self.needs_strong_convexity and not problem.lower_strongly_convex:
@@ -218,6 +220,10 @@ class BilevelSolver(Solver):
                 f"Method {self.name!r} requires a strongly convex lower level g(x, .); the "
                 f"problem declares lower_mu = {problem.lower_mu}. Methods that do not need "
                 f"it: {others}.")
+        if not self.projects and (problem.x_set is not None or problem.y_set is not None):
+            raise ValueError(
+                f"Method {self.name!r} does not handle constrained levels (the problem has "
+                "x_set or y_set); use method 'bilevel-penalty' (projected steps).")
         return BilevelOracle(problem, dim)
 
     # -- start ---------------------------------------------------------------------------

@@ -92,6 +92,7 @@ class BilevelPenalty(BilevelSolver):
     aliases = ("penalty-bilevel",)
     Options = BilevelPenaltyOptions
     needs_strong_convexity = False
+    projects = True
     summary = ("Penalty method: sigma f + g and g minimized in y (projected), O(sigma) "
                "hypergradient from first-order oracles")
     reference = "Kwon, Kwon, Wright, Nowak, ICLR 2024"
