@@ -221,8 +221,12 @@ def _start_of(geo: Geometry, dim: int) -> np.ndarray:
 
 
 def _is_separable(geo) -> bool:
-    """Whether the prox of ``geo`` acts coordinatewise (so that diagonal steps are allowed)."""
-    return isinstance(geo, (SeparablePenalty, EuclideanSpace, BoxPolytope, LinearOnBox))
+    """Whether the prox of ``geo`` acts coordinatewise (so that diagonal steps are allowed):
+    the separable classes of the geometry layer, or an object declaring ``separable = True``
+    (its ``prox(v, step)`` accepting one step per coordinate)."""
+    if isinstance(geo, (SeparablePenalty, EuclideanSpace, BoxPolytope, LinearOnBox)):
+        return True
+    return bool(getattr(getattr(geo, "inner", geo), "separable", False))
 
 
 class SaddleProblem(Problem):
@@ -342,6 +346,10 @@ class SaddleProblem(Problem):
         h_conj : Geometry or object with ``prox(v, step)``, optional
             The dual term :math:`h^*` (the conjugate of :math:`h` in
             :math:`\min_x g(x) + h(Kx)`). None: zero.
+
+            A user object whose prox acts coordinatewise (one step per
+            coordinate accepted) may declare ``separable = True``, which
+            allows PDHG's diagonal preconditioning.
         x0, y0 : array_like, optional
             Default starts (else each term's prox center).
         name : str, optional
