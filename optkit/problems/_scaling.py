@@ -60,7 +60,8 @@ def _check(K, name="K"):
             raise ValueError(f"`{name}` must be 2-D, got shape {K.shape}.")
         if K.dtype.kind not in "biuf":
             raise TypeError(f"`{name}` must hold real numbers, got dtype {K.dtype}.")
-        K = sp.csr_matrix(K, dtype=np.float64)
+        K = sp.csr_matrix(K, dtype=np.float64, copy=True)
+        K.sum_duplicates()          # the norms read each entry once
         if not np.isfinite(K.data).all():
             raise ValueError(f"`{name}` contains NaN or infinite values.")
         return K
@@ -97,11 +98,16 @@ def scale_matrix(K, row_scale, col_scale):
 
 
 def _inf_norms(K):
-    """Row and column max-abs of K."""
+    """Row and column max-abs of K (CSR: straight from its arrays)."""
     if sp.issparse(K):
-        absK = abs(K)
-        rows = np.asarray(absK.max(axis=1).todense()).ravel()
-        cols = np.asarray(absK.max(axis=0).todense()).ravel()
+        m, n = K.shape
+        a = np.abs(K.data)
+        rows = np.zeros(m)
+        nonempty = np.diff(K.indptr) > 0
+        if a.size:
+            rows[nonempty] = np.maximum.reduceat(a, K.indptr[:-1][nonempty])
+        cols = np.zeros(n)
+        np.maximum.at(cols, K.indices, a)
         return rows, cols
     absK = np.abs(K)
     return absK.max(axis=1), absK.max(axis=0)
@@ -113,9 +119,11 @@ def _power_sums(K, row_power, col_power):
     def sums(power, axis):
         if sp.issparse(K):
             data = np.abs(K.data)
-            powered = sp.csr_matrix((np.where(data > 0, data ** power, 0.0), K.indices,
-                                     K.indptr), shape=K.shape)
-            return np.asarray(powered.sum(axis=axis)).ravel()
+            powered = np.where(data > 0, data ** power, 0.0)
+            if axis == 0:
+                return np.bincount(K.indices, weights=powered, minlength=K.shape[1])
+            row_of = np.repeat(np.arange(K.shape[0]), np.diff(K.indptr))
+            return np.bincount(row_of, weights=powered, minlength=K.shape[0])
         absK = np.abs(K)
         return np.where(absK > 0, absK ** power, 0.0).sum(axis=axis)
     return sums(row_power, 1), sums(col_power, 0)
@@ -171,7 +179,10 @@ def ruiz_equilibrate(K, max_iter=10, tol=0.0):
     m, n = K.shape
     row_scale = np.ones(m)
     col_scale = np.ones(n)
-    scaled = K
+    scaled = K.copy() if not sp.issparse(K) else K     # _check made a private copy
+    if sp.issparse(scaled):
+        scaled.sort_indices()
+        row_of = np.repeat(np.arange(m), np.diff(scaled.indptr))
     for _ in range(int(max_iter)):
         rows, cols = _inf_norms(scaled)
         if tol > 0:
@@ -183,7 +194,10 @@ def ruiz_equilibrate(K, max_iter=10, tol=0.0):
         dc = _safe_inverse_sqrt(cols)
         row_scale *= dr
         col_scale *= dc
-        scaled = scale_matrix(scaled, dr, dc)
+        if sp.issparse(scaled):
+            scaled.data *= dr[row_of] * dc[scaled.indices]
+        else:
+            scaled = scale_matrix(scaled, dr, dc)
     return Scaling(scaled, row_scale, col_scale)
 
 

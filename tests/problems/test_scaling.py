@@ -130,3 +130,18 @@ def test_bad_parameters():
         ruiz_equilibrate(np.eye(2), max_iter=-1)
     with pytest.raises(ValueError, match="tol"):
         ruiz_equilibrate(np.eye(2), tol=np.nan)
+
+
+def test_sparse_duplicates_are_summed_and_input_untouched():
+    # COO with a duplicate entry (0, 0): 1 + 3 = 4 is the entry the norms see
+    K = sp.coo_matrix(([1.0, 3.0, -2.0], ([0, 0, 1], [0, 0, 1])), shape=(2, 2))
+    dense = K.toarray()
+    out = ruiz_equilibrate(K, max_iter=1)
+    np.testing.assert_allclose(out.row_scale, [0.5, 1 / np.sqrt(2)])
+    np.testing.assert_allclose(out.matrix.toarray(), scale_matrix(dense, out.row_scale,
+                                                                  out.col_scale))
+    Kc = sp.csr_matrix(dense)
+    before = Kc.data.copy()
+    ruiz_equilibrate(Kc)
+    pock_chambolle_scale(Kc)
+    np.testing.assert_array_equal(Kc.data, before)
