@@ -65,19 +65,33 @@ def is_one_opt(F, G, selected, n, atol=1e-12):
     return True
 
 
-def ds_small(n=8, seed=22):
-    """A seeded coverage DS instance (counted F and G, enumeration SFM).
+def ds_cardinality(n=10, a=0.5074, b=0.0233, s=2.876, p=0.3526):
+    """phi(X) = c(X) - s |X|^p with decreasing costs c_i = a - b i (counted F and G,
+    enumeration SFM; methods of the "ds" family).
 
-    The check, by brute force over the n single-element moves and over all
-    subsets with the returned subgradient: ds-cdca's set is 1-opt; ds-dca's
-    set X is a DCA fixed point, min_S F(S) - y(S) = F(X) - y(X); res.fun is
+    ds-cdca moves one element per iteration here (6 strict decreases from the
+    empty set), enough for the contract's parity and rollback tests. The check
+    is brute force: the returned set is 1-opt (no single addition or removal
+    improves), equals the global minimum over all 2^n subsets, and res.fun is
     F(X) - G(X).
+
+    ds-dca reaches a DCA fixed point in one iteration on every instance tried
+    (exact subproblems terminate finitely), so its override only changes the
+    check: a DCA fixed point, min_S F(S) - y(S) = F(X) - y(X) for the returned
+    subgradient y, by enumeration.
     """
     from optkit.problems.dc import DSProblem
 
-    F0, G0 = random_ds(n, seed)
+    c = a - b * np.arange(n)
+
+    def F0(S):
+        return float(c[S].sum())
+
+    def G0(S):
+        return float(s * len(S) ** p)
+
     F, G = Counter(F0), Counter(G0)
-    Fv = all_values(F0, n)
+    Fv, Gv = all_values(F0, n), all_values(G0, n)
     masks = np.array([[(r >> i) & 1 for i in range(n)] for r in range(1 << n)], dtype=bool)
 
     def check_common(res):
@@ -88,19 +102,17 @@ def ds_small(n=8, seed=22):
     def check_cdca(res):
         check_common(res)
         assert is_one_opt(F0, G0, res.selected, n)
+        assert res.fun <= (Fv - Gv).min() + 1e-12
 
     def check_dca(res):
         check_common(res)
         y = res.subgradient
-        sub = Fv - masks @ y
         at_x = F0(res.selected) - y[res.selected].sum()
-        assert at_x <= sub.min() + 1e-12
+        assert at_x <= (Fv - masks @ y).min() + 1e-12
 
-    x0 = np.zeros(n)
-    x0[[0, 3, 5]] = 1.0
-    return dict(problem=DSProblem(F, G, n), x0=x0, check=check_cdca, tol=1e-12,
+    return dict(problem=DSProblem(F, G, n), x0=np.zeros(n), check=check_cdca, tol=1e-12,
                 counters={"nF": F, "nG": G},
                 overrides={"ds-dca": {"check": check_dca}})
 
 
-problem = ds_small
+problem = ds_cardinality
