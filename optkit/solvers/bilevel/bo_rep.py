@@ -122,8 +122,14 @@ class BOREP(BilevelSolver):
                 if val * problem.lower_L > 1 + 1e-12:
                     schedule_warning(self.name, f"{opt} * lower_L <= 1",
                                      f"{opt} = {val:.4g}, l_g = {problem.lower_L:.4g}")
-        x, y, v = start
-        y, rng = self._lower_steps(x, y, self._rng0, o.init_steps)
+        x, y0, v = start
+        y, rng = self._lower_steps(x, y0, self._rng0, o.init_steps)
+        bad = first_nonfinite(lower_gradient_in_the_initialization_refinement=y)
+        if bad is not None:
+            # the driver stops at x0 (status 3); the start stays finite
+            return BOREPState(x=start, fun=np.nan, upper=np.nan, lower=np.nan,
+                              hypergrad_est=np.nan, cert=np.nan, rng=rng, k=0,
+                              m=np.zeros_like(x), nonfinite=bad)
         h, v_next, rng = self._estimate(x, y, v, rng)
         f, g, est, cert = self._measure(x, y, h, start=True)
         return BOREPState(x=BilevelIterate(x, y, v), fun=f, upper=f, lower=g,
