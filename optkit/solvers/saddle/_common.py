@@ -48,6 +48,16 @@ __all__ = ["SaddleOracle", "SaddleState", "SaddleOptions", "SaddleSolver", "Mirr
            "Averages", "SaddlePoint"]
 
 
+class NonFiniteValue(ArithmeticError):
+    """A product with K or a user gradient returned NaN/inf (the message names it)."""
+
+
+def _finite(v, what: str):
+    if not math.isfinite(float(v.sum())) and not np.all(np.isfinite(v)):
+        raise NonFiniteValue(f"{what} has NaN or inf entries")
+    return v
+
+
 def _dual_norm(v, norm: str) -> float:
     return float(np.max(np.abs(v))) if norm == "l1" else float(np.linalg.norm(v))
 
@@ -94,13 +104,13 @@ class SaddleOracle(Oracle):
         """:math:`Kx`."""
         self.nmatvec += 1
         out = self._K.matvec(x) if self._is_op else self._K @ x
-        return np.asarray(out, dtype=float).reshape(-1)
+        return _finite(np.asarray(out, dtype=float).reshape(-1), "the product K x")
 
     def rmatvec(self, y) -> np.ndarray:
         """:math:`K^Ty`."""
         self.nrmatvec += 1
         out = self._K.rmatvec(y) if self._is_op else self._KT @ y
-        return np.asarray(out, dtype=float).reshape(-1)
+        return _finite(np.asarray(out, dtype=float).reshape(-1), "the product K^T y")
 
     # -- the monotone operator ----------------------------------------------------------
     def operator(self, x, y):
@@ -117,7 +127,7 @@ class SaddleOracle(Oracle):
             raise ValueError(f"`grad_x` returned {gx.size} entries; expected {self.n} (len x).")
         if gy.size != self.m:
             raise ValueError(f"`grad_y` returned {gy.size} entries; expected {self.m} (len y).")
-        return gx, -gy
+        return _finite(gx, "`grad_x`"), -_finite(gy, "`grad_y`")
 
     def fun(self, x, y) -> float:
         """The user's :math:`\\phi(x, y)` (smooth kind; 0 without ``fun``)."""
@@ -467,6 +477,21 @@ class SaddleSolver(Solver):
     certificate_name = "gap_or_residual"
     #: whether the method needs the bilinear form (PDHG-type methods)
     needs_bilinear = False
+
+    def init(self, oracle, x0, tol):
+        try:
+            return self._init(oracle, x0, tol)
+        except NonFiniteValue as exc:
+            raise ValueError(f"{self.name}: at the start x0, {exc}.") from None
+
+    def step(self, state, budget):
+        """One iteration (:meth:`_step`); a NaN/inf from the operator or the gradients
+        gives a state whose ``nonfinite`` names it (the driver stops with status 3 and
+        returns the previous state)."""
+        try:
+            return self._step(state, budget)
+        except NonFiniteValue as exc:
+            return dataclasses.replace(state, nonfinite=str(exc), advanced=1)
 
     def make_oracle(self, problem, dim):
         if self.needs_bilinear and problem.kind != "bilinear":

@@ -129,7 +129,7 @@ class AdaptivePDHG(SaddleSolver):
     trace_fields = ("cert_last", "cert_avg", "tau", "alpha")
     needs_bilinear = True
 
-    def init(self, oracle, x0, tol):
+    def _init(self, oracle, x0, tol):
         self.oracle = oracle
         opts = self.options
         lam_avg = oracle.fro_squared() / oracle.n
@@ -143,7 +143,7 @@ class AdaptivePDHG(SaddleSolver):
         return self._report(AdaptivePDHGState, last, None, advanced=0, w=SaddlePoint(x, y),
                             KTy=KTy, tau=tau, sigma=sigma, avg=avg)
 
-    def step(self, state, budget):
+    def _step(self, state, budget):
         o, opts = self.oracle, self.options
         (x, y), KTy = state.w, state.KTy
         tau, sigma = state.tau, state.sigma

@@ -86,7 +86,7 @@ class MirrorDescent(SaddleSolver):
     reference = "Nemirovski, Juditsky, Lan & Shapiro, SIAM J. Optim. 2009"
     trace_fields = ("cert_last", "cert_avg", "eta")
 
-    def init(self, oracle, x0, tol):
+    def _init(self, oracle, x0, tol):
         self.oracle = oracle
         self.setup = MirrorSetup(oracle.problem, x0, self.name)
         x, y = x0
@@ -106,7 +106,7 @@ class MirrorDescent(SaddleSolver):
         return self._report(MirrorDescentState, last, av, advanced=advanced, z=z, rz=rz,
                             Fz=Fz, G=G, t=t, avg=avg, eta=eta)
 
-    def step(self, state, budget):
+    def _step(self, state, budget):
         o, s = self.oracle, self.setup
         opts = self.options
         t = state.t + 1

@@ -110,7 +110,7 @@ class MirrorProx(SaddleSolver):
     reference = "Nemirovski, SIAM J. Optim. 2004"
     trace_fields = ("cert_last", "cert_avg", "eta")
 
-    def init(self, oracle, x0, tol):
+    def _init(self, oracle, x0, tol):
         self.oracle = oracle
         problem = oracle.problem
         self.setup = MirrorSetup(problem, x0, self.name)
@@ -153,7 +153,7 @@ class MirrorProx(SaddleSolver):
         ry = o.mirror(s.by, rz[1], Fy, sy)
         return (rx, ry), SaddlePoint(s.bx.point(rx), s.by.point(ry))
 
-    def step(self, state, budget):
+    def _step(self, state, budget):
         o, s = self.oracle, self.setup
         z, rz, Fz = state.z, state.rz, state.Fz
         eta = state.eta

@@ -135,7 +135,7 @@ class PDHG(SaddleSolver):
     trace_fields = ("cert_last", "cert_avg", "primal_residual", "dual_residual")
     needs_bilinear = True
 
-    def init(self, oracle, x0, tol):
+    def _init(self, oracle, x0, tol):
         self.oracle = oracle
         self.tau, self.sigma = diagonal_steps(self, oracle)
         x, y = x0
@@ -149,7 +149,7 @@ class PDHG(SaddleSolver):
         return self._report(PDHGState, last, av, advanced=advanced, z=z, Kx=Kx, KTy=KTy,
                             avg=avg, **extra)
 
-    def step(self, state, budget):
+    def _step(self, state, budget):
         o = self.oracle
         tau, sigma, theta = self.tau, self.sigma, self.options.theta
         (x, y), Kx, KTy = state.z, state.Kx, state.KTy
