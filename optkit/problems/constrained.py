@@ -31,14 +31,23 @@ method counts as provided.
 
 from __future__ import annotations
 
-from typing import Callable
+from typing import Callable, NamedTuple
 
 import numpy as np
 import scipy.sparse as sp
+import scipy.sparse.linalg as spla
 
 from .base import _OBJECTIVE_DERIVED, _OracleProblem
 
-__all__ = ["EqualityConstrainedProblem", "ConstrainedProblem"]
+__all__ = ["EqualityConstrainedProblem", "ConstrainedProblem", "KKTPoint"]
+
+
+class KKTPoint(NamedTuple):
+    """Primal-dual iterate of the equality-constrained methods: ``x`` (n,) and
+    the multipliers ``lam`` (m,) of :math:`L(x, \\lambda) = f(x) + \\lambda^T c(x)`."""
+
+    x: np.ndarray
+    lam: np.ndarray
 
 
 class EqualityConstrainedProblem(_OracleProblem):
@@ -47,7 +56,8 @@ class EqualityConstrainedProblem(_OracleProblem):
     .. math:: \min_{x \in \mathbb{R}^n} f(x) \quad \text{s.t.} \quad c(x) = 0,
        \qquad c : \mathbb{R}^n \to \mathbb{R}^m,
 
-    with Lagrangian :math:`L(x, \lambda) = f(x) + \lambda^T c(x)`.
+    with Lagrangian :math:`L(x, \lambda) = f(x) + \lambda^T c(x)` (the sign
+    of scipy's ``trust-constr``, whose ``res.v`` are these multipliers).
 
     Parameters
     ----------
@@ -63,14 +73,33 @@ class EqualityConstrainedProblem(_OracleProblem):
         ``cons(x) -> ndarray (m,)``, the values :math:`c(x)` (zero when
         feasible). Required unless a subclass overrides :meth:`cons`.
     jac : callable, optional
-        ``jac(x)``: Jacobian of c, ndarray or scipy.sparse matrix (m, n).
+        ``jac(x)``: Jacobian of c, (m, n): ndarray, scipy.sparse matrix or
+        :class:`~scipy.sparse.linalg.LinearOperator` (matrix-free: only
+        ``J @ v`` and ``J.T @ w`` are used).
     lagrangian_hess : callable, optional
         ``lagrangian_hess(x, lam)``: :math:`\nabla^2 f(x) + \sum_i \lambda_i
         \nabla^2 c_i(x)`, (n, n).
+    cons_hess : callable, optional
+        ``cons_hess(x, lam)``: :math:`\sum_i \lambda_i \nabla^2 c_i(x)`, (n, n)
+        (scipy's ``NonlinearConstraint.hess(x, v)``).
+    cons_hessp : callable, optional
+        ``cons_hessp(x, lam, v)``: :math:`\sum_i \lambda_i \nabla^2 c_i(x)\, v`,
+        shape (n,) (matrix-free).
+    cons_and_jac : callable, optional
+        ``cons_and_jac(x) -> (c, J)`` from one evaluation.
     hessp, fun_and_grad : callable, optional
         As in :class:`~optkit.problems.base.SmoothProblem`.
+    linear : bool
+        Whether every constraint is affine (then :math:`\nabla^2 L = \nabla^2 f`
+        and no constraint Hessian is needed).
     x0, f_star, name
         See :class:`~optkit.problems.base.Problem`.
+
+    Notes
+    -----
+    :func:`optkit.minimize` builds one from callables and scipy's constraint
+    objects (:meth:`from_callables`); the multipliers then come back per
+    constraint object in ``res.v``.
 
     Examples
     --------
@@ -85,9 +114,19 @@ class EqualityConstrainedProblem(_OracleProblem):
     """
 
     family = "equality-constrained"
+    default_method = "exact-al"
+    #: :func:`optkit.minimize` passes scipy constraint objects to :meth:`from_callables`
+    accepts_constraints = True
     oracle_names = ("fun", "grad", "fun_and_grad", "hess", "hessp",
-                    "cons", "jac", "lagrangian_hess")
-    _derived = _OBJECTIVE_DERIVED
+                    "cons", "jac", "cons_and_jac", "lagrangian_hess", "cons_hess",
+                    "cons_hessp")
+    _derived = dict(_OBJECTIVE_DERIVED, cons_and_jac=(("cons", "jac"),))
+    #: finite-difference scheme of the objective gradient (from scipy's ``jac=None``)
+    finite_difference = None
+    #: whether every constraint is affine (no constraint Hessian needed)
+    linear = False
+    #: sizes of the constraint groups (one per scipy constraint object), or None
+    constraint_sizes = None
 
     def __init__(
         self,
@@ -98,8 +137,12 @@ class EqualityConstrainedProblem(_OracleProblem):
         cons: Callable | None = None,
         jac: Callable | None = None,
         lagrangian_hess: Callable | None = None,
+        cons_hess: Callable | None = None,
+        cons_hessp: Callable | None = None,
+        cons_and_jac: Callable | None = None,
         hessp: Callable | None = None,
         fun_and_grad: Callable | None = None,
+        linear: bool = False,
         x0=None,
         f_star=None,
         name=None,
@@ -107,25 +150,284 @@ class EqualityConstrainedProblem(_OracleProblem):
         super().__init__(
             {"fun": fun, "grad": grad, "hess": hess, "hessp": hessp,
              "fun_and_grad": fun_and_grad, "cons": cons, "jac": jac,
-             "lagrangian_hess": lagrangian_hess},
+             "lagrangian_hess": lagrangian_hess, "cons_hess": cons_hess,
+             "cons_hessp": cons_hessp, "cons_and_jac": cons_and_jac},
             x0=x0, f_star=f_star, name=name,
         )
+        if linear:
+            self.linear = True
         if type(self) is EqualityConstrainedProblem:
             if fun is None and fun_and_grad is None:
                 raise TypeError("EqualityConstrainedProblem needs `fun` or `fun_and_grad`.")
-            if cons is None:
+            if cons is None and cons_and_jac is None:
                 raise TypeError("EqualityConstrainedProblem needs `cons`.")
 
     def cons(self, x):
         """Constraint values c(x), shape (m,); zero at a feasible point."""
+        if "cons" not in self._oracles and "cons_and_jac" in self._oracles:
+            return self._oracles["cons_and_jac"](x)[0]
         return self._call("cons", x)
 
     def jac(self, x):
-        """Jacobian of c at x, shape (m, n) (ndarray or scipy.sparse)."""
+        """Jacobian of c at x, shape (m, n) (ndarray, scipy.sparse or LinearOperator)."""
+        if "jac" not in self._oracles and "cons_and_jac" in self._oracles:
+            return self._oracles["cons_and_jac"](x)[1]
         return self._call("jac", x)
+
+    def cons_and_jac(self, x):
+        """``(cons(x), jac(x))`` in one call."""
+        if "cons_and_jac" in self._oracles:
+            return self._oracles["cons_and_jac"](x)
+        return self.cons(x), self.jac(x)
+
+    def cons_hess(self, x, lam):
+        r""":math:`\sum_i \lambda_i \nabla^2 c_i(x)`, (n, n)."""
+        return self._call("cons_hess", x, lam)
+
+    def cons_hessp(self, x, lam, v):
+        r""":math:`\sum_i \lambda_i \nabla^2 c_i(x) v`, shape (n,)."""
+        if "cons_hessp" in self._oracles:
+            return self._oracles["cons_hessp"](x, lam, v)
+        return self.cons_hess(x, lam) @ np.asarray(v)
+
+    def provides(self, oracle: str, _seen: frozenset = frozenset()) -> bool:
+        if oracle == "cons_hessp" and "cons_hessp" not in self._oracles:
+            return super().provides("cons_hess", _seen)
+        return super().provides(oracle, _seen)
+
+    def as_start(self, x0):
+        """``x0`` as a start: a flat vector x of shape (n,) (the multipliers are
+        then estimated by the method), or a pair ``(x, lam)`` /
+        :class:`KKTPoint` with multipliers of shape (m,) (fresh copies).
+
+        Raises
+        ------
+        ValueError
+            NaN/inf entries, a non-vector, or (for constraints built by
+            :meth:`from_callables`) a LinearConstraint whose matrix does not have
+            ``x0.size`` columns.
+        """
+        from .._core.validate import as_x0
+
+        if isinstance(x0, tuple) and len(x0) == 2 and not np.isscalar(x0[0]):
+            x = as_x0(x0[0], "x0[0] (the point x)")
+            lam = np.array(x0[1], dtype=float).ravel()
+            if not np.all(np.isfinite(lam)):
+                raise ValueError("`x0[1]` (the multipliers) has NaN or inf entries.")
+            self._check_columns(x.size)
+            return KKTPoint(x, lam)
+        x = as_x0(x0)
+        self._check_columns(x.size)
+        return x
+
+    def _check_columns(self, n: int) -> None:
+        for k, cols in getattr(self, "_linear_columns", ()):
+            if cols != n:
+                raise ValueError(
+                    f"`constraints[{k}]` (a LinearConstraint) has a matrix with {cols} "
+                    f"columns; x0 has {n} entries.")
+
+    @classmethod
+    def from_callables(cls, smooth, options, method):
+        """The problem ``minimize(fun, x0, jac=..., hess=..., constraints=...,
+        method=...)`` means: ``options["constraints"]`` (scipy's
+        ``NonlinearConstraint``, ``LinearConstraint`` with ``lb == ub``, legacy
+        ``{'type': 'eq', 'fun', 'jac'}`` dicts, or a list of them) is popped;
+        the rest is returned for the method.
+
+        Raises
+        ------
+        ValueError
+            No constraints, an inequality (``lb != ub`` or ``type='ineq'``):
+            no optkit method accepts them yet, or a malformed constraint.
+        """
+        options = dict(options or {})
+        given = options.pop("constraints", None)
+        if given is None:
+            raise ValueError(
+                f"Method {method!r} solves equality-constrained problems: pass "
+                "`constraints=` (NonlinearConstraint, LinearConstraint with lb == ub, or "
+                "{'type': 'eq', ...} dicts) or an EqualityConstrainedProblem.")
+        groups = _scipy_groups(given)
+        o = smooth._oracles
+        problem = _GroupedEqualityProblem(
+            groups, fun=o.get("fun"), grad=o.get("grad"), hess=o.get("hess"),
+            hessp=o.get("hessp"), fun_and_grad=o.get("fun_and_grad"))
+        problem.finite_difference = getattr(smooth, "finite_difference", None)
+        return problem, options
 
 
 EqualityConstrainedProblem._root = EqualityConstrainedProblem
+
+
+# -- scipy constraint objects -> one equality-constrained problem ----------------
+
+_INEQUALITY_HINT = (
+    "optkit's methods accept equality constraints only: no optkit method accepts "
+    "inequality constraints yet; use scipy.optimize.minimize with method='trust-constr' "
+    "or method='SLSQP' for them")
+
+
+class _Group:
+    """One scipy constraint object as an equality ``fun(x) - rhs = 0``."""
+
+    def __init__(self, index, fun, jac, hess, rhs, linear, matrix=None):
+        self.index = index
+        self.fun = fun
+        self.jac = jac
+        self.hess = hess          # hess(x, v) -> (n, n), or None
+        self.rhs = rhs            # ndarray or scalar
+        self.linear = linear
+        self.matrix = matrix      # LinearConstraint's A
+        self.size = None if np.ndim(rhs) == 0 else int(np.size(rhs))
+
+    def values(self, x):
+        c = np.atleast_1d(np.asarray(self.fun(x), dtype=float))
+        if c.ndim != 1:
+            c = c.ravel()
+        if self.size is None:
+            self.size = c.size
+        if c.size != self.size:
+            raise ValueError(
+                f"`constraints[{self.index}]`: fun returned {c.size} values but its "
+                f"bounds lb == ub have {self.size} entries (inconsistent constraint shapes).")
+        return c - self.rhs
+
+    def jacobian(self, x, n):
+        J = self.jac(x)
+        if sp.issparse(J) or isinstance(J, spla.LinearOperator):
+            shape = J.shape
+        else:
+            J = np.atleast_2d(np.asarray(J, dtype=float))
+            shape = J.shape
+        rows = self.size if self.size is not None else shape[0]
+        if shape != (rows, n):
+            raise ValueError(
+                f"`constraints[{self.index}]`: jac returned shape {shape}; expected "
+                f"({rows}, {n}) = (number of constraints of this object, size of x).")
+        return J
+
+
+def _bounds(lb, ub, k):
+    lb = np.asarray(lb, dtype=float)
+    ub = np.asarray(ub, dtype=float)
+    if lb.shape != ub.shape and lb.ndim and ub.ndim:
+        raise ValueError(f"`constraints[{k}]`: lb and ub have shapes {lb.shape} and {ub.shape}.")
+    lb_b, ub_b = np.broadcast_arrays(lb, ub)
+    if not np.array_equal(lb_b, ub_b) or not np.all(np.isfinite(lb_b)):
+        raise ValueError(f"`constraints[{k}]` is an inequality (lb != ub): {_INEQUALITY_HINT}.")
+    rhs = ub_b.copy()
+    return float(rhs) if rhs.ndim == 0 else rhs.ravel()
+
+
+def _scipy_groups(given) -> list:
+    from scipy.optimize import LinearConstraint, NonlinearConstraint
+
+    items = list(given) if isinstance(given, (list, tuple)) else [given]
+    if not items:
+        raise ValueError("`constraints` is empty.")
+    groups = []
+    for k, con in enumerate(items):
+        if isinstance(con, LinearConstraint):
+            A = con.A if sp.issparse(con.A) else np.atleast_2d(np.asarray(con.A, dtype=float))
+            rhs = _bounds(con.lb, con.ub, k)
+            if np.ndim(rhs) and np.size(rhs) != A.shape[0]:
+                raise ValueError(f"`constraints[{k}]`: A has {A.shape[0]} rows but lb/ub "
+                                 f"have {np.size(rhs)} entries.")
+            if np.ndim(rhs) == 0:
+                rhs = np.full(A.shape[0], rhs)
+            groups.append(_Group(k, lambda x, A=A: A @ x, lambda x, A=A: A, None, rhs,
+                                 True, matrix=A))
+        elif isinstance(con, NonlinearConstraint):
+            rhs = _bounds(con.lb, con.ub, k)
+            if not callable(con.jac):
+                raise ValueError(
+                    f"`constraints[{k}]`: NonlinearConstraint needs a callable `jac` for "
+                    f"optkit's methods (got {con.jac!r}).")
+            hess = con.hess if callable(con.hess) else None
+            groups.append(_Group(k, con.fun, con.jac, hess, rhs, False))
+        elif isinstance(con, dict):
+            kind = con.get("type")
+            if kind == "ineq":
+                raise ValueError(f"`constraints[{k}]` has type 'ineq': {_INEQUALITY_HINT}.")
+            if kind != "eq":
+                raise ValueError(f"`constraints[{k}]`: type must be 'eq', got {kind!r}.")
+            fun, jac, args = con.get("fun"), con.get("jac"), tuple(con.get("args", ()))
+            if not callable(fun):
+                raise ValueError(f"`constraints[{k}]`: 'fun' must be callable.")
+            if not callable(jac):
+                raise ValueError(f"`constraints[{k}]`: optkit's methods need a callable "
+                                 "'jac' (the constraint Jacobian).")
+            groups.append(_Group(k, lambda x, f=fun, a=args: f(x, *a),
+                                 lambda x, j=jac, a=args: j(x, *a), None, 0.0, False))
+        else:
+            raise TypeError(
+                f"`constraints[{k}]` must be a NonlinearConstraint, a LinearConstraint or "
+                f"a dict with type 'eq'; got {type(con).__name__}.")
+    return groups
+
+
+def _stack_jacobians(blocks, n):
+    if any(isinstance(b, spla.LinearOperator) for b in blocks):
+        ops = [spla.aslinearoperator(b) for b in blocks]
+        sizes = np.cumsum([0] + [op.shape[0] for op in ops])
+        m = int(sizes[-1])
+
+        def matvec(v):
+            return np.concatenate([np.ravel(op.matvec(np.ravel(v))) for op in ops])
+
+        def rmatvec(w):
+            w = np.ravel(w)
+            return sum(np.ravel(op.rmatvec(w[a:b])) for op, a, b in zip(ops, sizes[:-1], sizes[1:]))
+
+        return spla.LinearOperator((m, n), matvec=matvec, rmatvec=rmatvec, dtype=float)
+    if len(blocks) == 1:
+        return blocks[0]
+    return _stack_rows(blocks, n)
+
+
+class _GroupedEqualityProblem(EqualityConstrainedProblem):
+    """Equality-constrained problem of scipy constraint objects (from_callables)."""
+
+    def __init__(self, groups, **smooth):
+        self._groups = groups
+        self._linear_columns = [(g.index, g.matrix.shape[1]) for g in groups
+                                if g.matrix is not None]
+        kwargs = {}
+        if all(g.linear or g.hess is not None for g in groups):
+            kwargs["cons_hess"] = self._cons_hess
+        super().__init__(cons=self._cons, jac=self._jac,
+                         linear=all(g.linear for g in groups), **smooth, **kwargs)
+        if not self.provides("fun"):
+            raise TypeError("EqualityConstrainedProblem needs `fun` or `fun_and_grad`.")
+
+    @property
+    def constraint_sizes(self):
+        sizes = [g.size for g in self._groups]
+        return None if any(s is None for s in sizes) else sizes
+
+    def _cons(self, x):
+        return np.concatenate([g.values(x) for g in self._groups])
+
+    def _jac(self, x):
+        n = np.size(x)
+        return _stack_jacobians([g.jacobian(x, n) for g in self._groups], n)
+
+    def _cons_hess(self, x, lam):
+        n = np.size(x)
+        total = None
+        start = 0
+        for g in self._groups:
+            stop = start + (g.size or 0)
+            if g.hess is not None:
+                H = g.hess(x, lam[start:stop])
+                H = H if sp.issparse(H) else np.asarray(H, dtype=float)
+                if H.shape != (n, n):
+                    raise ValueError(f"`constraints[{g.index}]`: hess returned shape "
+                                     f"{H.shape}; expected ({n}, {n}).")
+                total = H if total is None else total + H
+            start = stop
+        return sp.csr_matrix((n, n)) if total is None else total
 
 
 def _stack_rows(blocks, n):
