@@ -116,7 +116,7 @@ def continuous(sets, tol):
                     t, x = run_dccp(X, y, alpha, penalty, theta)
                 rows.append(("dccp", t, _phi(X, y, alpha, x, penalty, theta), None))
             except Exception as exc:           # report, do not hide
-                rows.append((f"dccp: {type(exc).__name__}", None, None, None))
+                rows.append((f"dccp failed: {type(exc).__name__}: {str(exc)[:60]}", None, None, None))
             t, x = run_ccp(X, y, alpha, penalty, theta, tol)
             rows.append(("cvxpy-ccp", t, _phi(X, y, alpha, x, penalty, theta), None))
             t_ref = next((r[1] for r in rows if r[0] == "dccp"), None)
