@@ -208,12 +208,13 @@ class SensingOperator:
 
     @classmethod
     def symmetric_gaussian(cls, m, n, seed=None):
-        r"""Dense symmetric :math:`A_i = (G_i + G_i^T)/\sqrt{2m}`, ``G_i`` standard
-        Gaussian (the GOE-type design of symmetric matrix sensing)."""
+        r"""Dense symmetric :math:`A_i = (G_i + G_i^T)/(2\sqrt m)`, ``G_i`` standard
+        Gaussian (a GOE-type design, :math:`\mathbb E\|\mathcal A(X)\|^2 =
+        \|X\|_F^2` for symmetric X)."""
         m, n = _int_arg(m, "m"), _int_arg(n, "n")
         rng = np.random.default_rng(seed)
         G = rng.standard_normal((m, n, n))
-        G = (G + np.transpose(G, (0, 2, 1))) / math.sqrt(2.0 * m)
+        G = (G + np.transpose(G, (0, 2, 1))) / (2.0 * math.sqrt(m))
         return cls(G.reshape(m, n * n), (n, n), True)
 
     @classmethod

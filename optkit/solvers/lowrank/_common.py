@@ -212,6 +212,26 @@ class LowRankOracle(Oracle):
             Z = self.K.dense_adjoint(self.op.matrices, self.y, np.empty(m * n)).reshape(m, n)
         return float(np.linalg.norm(Z, 2))
 
+    def gain(self, probes=3, seed=0):
+        r"""The measurement map's gain :math:`\|\mathcal A(X)\|^2/\|X\|_F^2` on
+        random rank-k matrices (averaged over ``probes``, each a counted
+        residual evaluation); 1 for completion (normalized by construction).
+        The preconditioned step of ScaledGD is divided by it, so a map scaled
+        by c (e.g. symmetric :math:`A_i = (G_i + G_i^T)/\sqrt{2m}`, gain 2)
+        gets the same effective step."""
+        if self.kind == "completion":
+            return 1.0
+        rng = np.random.default_rng(seed + 104729)
+        m, n = self.shape
+        ratios = []
+        for _ in range(probes):
+            self.nfev += 1
+            U = rng.standard_normal((m, self.k))
+            V = U if self.symmetric else rng.standard_normal((n, self.k))
+            z = self._forward(U, V)
+            ratios.append(float(z @ z) / _factor_frobenius(U, V) ** 2)
+        return float(np.mean(ratios))
+
     def relative_error(self, U, V=None):
         """Relative error to the problem's ground truth (NaN without one); not
         counted (it reads the truth, not the data)."""

@@ -92,8 +92,7 @@ class AltMinState(LowRankState):
 
 @register
 class AltMin(LowRankSolver):
-    r"""Robust alternating minimization (AltMin) for matrix completion in
-    nearly linear time.
+    r"""Robust alternating minimization (AltMin) for matrix completion, nearly linear time.
 
     From a clipped spectral start :math:`U_0` (:func:`spectral_start`), each
     iteration solves the two least-squares half-steps

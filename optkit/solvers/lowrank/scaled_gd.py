@@ -19,8 +19,10 @@ __all__ = ["ScaledGD", "ScaledGDOptions"]
 class ScaledGDOptions(LowRankOptions):
     """Options of :class:`ScaledGD` (``method="scaled-gd"``)."""
 
-    step: float = option(0.5, "Step size eta (dimensionless: the preconditioner absorbs "
-                         "the scale).", low=0.0, low_inclusive=False)
+    step: float = option(
+        0.5, "Step size eta (dimensionless: the preconditioner absorbs the scale of X; it "
+        "is divided by the map's gain ||A(X)||^2/||X||_F^2 measured on random rank-k X).",
+        low=0.0, low_inclusive=False)
     damping: float = option(
         None, "Damping lambda of the preconditioner (X^T X + lambda I)^{-1}, absolute; "
         "None: damping_rel times the estimate sigma_1 of ||A*(y)||_2.", low=0.0,
@@ -39,8 +41,9 @@ class ScaledGDOptions(LowRankOptions):
 
 @register
 class ScaledGD(FactoredGradientMixin, LowRankSolver):
-    r"""ScaledGD(:math:`\lambda`): gradient descent preconditioned by the damped
-    inverse Gram matrix of the factor, from a small random start.
+    r"""ScaledGD(lambda): GD preconditioned by the damped inverse Gram matrix of the factor.
+
+    It starts from a small random point.
 
     Symmetric (:math:`f(X) = \frac14\|\mathcal A(XX^T) - y\|^2`):
 
@@ -103,10 +106,11 @@ class ScaledGD(FactoredGradientMixin, LowRankSolver):
         sigma = oracle.spectral_norm(seed=o.seed)
         # constants of the run, fixed here
         self._lam = o.damping if o.damping is not None else o.damping_rel * sigma
+        self._eta = o.step / oracle.gain(seed=o.seed)
         return self._grad_state(self._small_start(x0, sigma), None, advanced=0)
 
     def step(self, state, budget):
-        eta, lam = self.options.step, self._lam
+        eta, lam = self._eta, self._lam
         x, r = state.x, state.residual
         if isinstance(x, SymmetricFactor):
             X = x.U
@@ -124,4 +128,5 @@ class ScaledGD(FactoredGradientMixin, LowRankSolver):
     def result_fields(self, state):
         out = super().result_fields(state)
         out["damping"] = self._lam
+        out["step_size"] = self._eta
         return out

@@ -42,8 +42,9 @@ class SoftImputeState(LowRankState):
 
 @register
 class SoftImpute(LowRankSolver):
-    r"""Soft-Impute: proximal gradient on the nuclear-norm penalized completion
-    problem :math:`\min_Z \tfrac12\|P_\Omega(Z - M)\|_F^2 + \lambda\|Z\|_*`,
+    r"""Soft-Impute: proximal gradient on nuclear-norm penalized matrix completion.
+
+    It solves :math:`\min_Z \tfrac12\|P_\Omega(Z - M)\|_F^2 + \lambda\|Z\|_*` by
 
     .. math::
 

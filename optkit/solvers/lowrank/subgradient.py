@@ -33,8 +33,9 @@ class LowRankSubgradientOptions(LowRankOptions):
 
 @register
 class LowRankSubgradient(FactoredGradientMixin, LowRankSolver):
-    r"""Subgradient method on the :math:`\ell_1` loss, from a small random start,
-    with geometrically decaying steps.
+    r"""Subgradient method on the l1 loss with geometrically decaying steps.
+
+    It starts from a small random point.
 
     With the normalized residual :math:`r = \mathcal A(UU^T) - y` (``N``
     measurements) and :math:`f(U) = \frac1{\sqrt N}\sum_i |r_i|`,
