@@ -11,7 +11,7 @@ ds-dca / ds-cdca against a greedy baseline. One process, same data.
    DCCP's convex-concave procedure without its slack penalty). Goal: same or
    lower objective at >= 10x less time than dccp.
 2. Discrete: feature selection by mutual information minus a modular cost
-   (``optkit.problems.dc.feature_selection``, mushrooms, first 1000 rows, the
+   (``optkit.problems.dc.feature_selection``, a1a (1605 rows, binary features), the
    n in {20, 50, 100} most balanced binary features): objective and
    set-function evaluations (nfev = F + G calls) of ``ds-dca`` (SubSup with
    exact SFM), ``ds-cdca`` and forward greedy (add the best element while
@@ -150,9 +150,8 @@ def greedy(prob):
 
 
 def discrete(ns):
-    X, y = libsvm.load("mushrooms", data_dir=os.environ.get("OPTKIT_DATA_DIR"), download=False)
-    X, y = X[:1000], y[:1000]
-    print("\n2. feature selection, min alpha|S| - I(X_S; Y) (mushrooms, 1000 rows, "
+    X, y = libsvm.load("a1a", data_dir=os.environ.get("OPTKIT_DATA_DIR"), download=False)
+    print("\n2. feature selection, min alpha|S| - I(X_S; Y) (a1a, 1605 rows, "
           "alpha = 0.002, sfm='min-norm')")
     print(f"{'n':>4}  {'method':<22}{'objective':>12}{'nfev':>9}{'|S|':>5}{'time s':>9}"
           f"{'best move':>11}")
