@@ -65,33 +65,43 @@ def is_one_opt(F, G, selected, n, atol=1e-12):
     return True
 
 
-def ds_cardinality(n=10, a=0.5074, b=0.0233, s=2.876, p=0.3526):
-    """phi(X) = c(X) - s |X|^p with decreasing costs c_i = a - b i (counted F and G,
+def ds_chain(T=4, w=1.0, c_low=0.5, c_high=1.5):
+    """A DS instance on which DCA and CDCA take 2T strict decreases (counted F and G,
     enumeration SFM; methods of the "ds" family).
 
-    ds-cdca moves one element per iteration here (6 strict decreases from the
-    empty set), enough for the contract's parity and rollback tests. The check
-    is brute force: the returned set is 1-opt (no single addition or removal
-    improves), equals the global minimum over all 2^n subsets, and res.fun is
-    F(X) - G(X).
+    Elements j_0..j_T (indices 0..T) and h_1..h_T (indices T+1..2T); G is the
+    weighted coverage of the items A_t = {h_t, j_(t-1)} and B_t = {j_t, h_t}
+    (weight w), F the modular cost (c_low for the j's, c_high for the h's, with
+    c_low < w < c_high < 2w). From X_0 = {j_0, h_1..h_T}, with X listed first
+    in index order, each DCA step changes one element: h_t drops once j_(t-1)
+    covers A_t (its greedy marginal falls to w < c_high), then j_t enters once
+    h_t is gone (its marginal rises to w > c_low), and so on, ending at
+    {j_0..j_T} -- enough steps for the contract's parity and rollback tests.
 
-    ds-dca reaches a DCA fixed point in one iteration on every instance tried
-    (exact subproblems terminate finitely), so its override only changes the
-    check: a DCA fixed point, min_S F(S) - y(S) = F(X) - y(X) for the returned
-    subgradient y, by enumeration.
+    The check is brute force: ds-cdca's set is 1-opt (no single addition or
+    removal improves); ds-dca's set X is a DCA fixed point, min_S F(S) - y(S)
+    = F(X) - y(X) over all 2^n subsets for the returned subgradient y; res.fun
+    is F(X) - G(X).
     """
     from optkit.problems.dc import DSProblem
 
-    c = a - b * np.arange(n)
+    n = 2 * T + 1
+    items = []
+    for t in range(1, T + 1):
+        items += [(T + t, t - 1), (t, T + t)]
+    cover = np.zeros((len(items), n), dtype=bool)
+    for r, pair in enumerate(items):
+        cover[r, list(pair)] = True
+    c = np.array([c_low] * (T + 1) + [c_high] * T)
 
     def F0(S):
         return float(c[S].sum())
 
     def G0(S):
-        return float(s * len(S) ** p)
+        return float(w * cover[:, S].any(axis=1).sum())
 
     F, G = Counter(F0), Counter(G0)
-    Fv, Gv = all_values(F0, n), all_values(G0, n)
+    Fv = all_values(F0, n)
     masks = np.array([[(r >> i) & 1 for i in range(n)] for r in range(1 << n)], dtype=bool)
 
     def check_common(res):
@@ -102,7 +112,6 @@ def ds_cardinality(n=10, a=0.5074, b=0.0233, s=2.876, p=0.3526):
     def check_cdca(res):
         check_common(res)
         assert is_one_opt(F0, G0, res.selected, n)
-        assert res.fun <= (Fv - Gv).min() + 1e-12
 
     def check_dca(res):
         check_common(res)
@@ -110,9 +119,11 @@ def ds_cardinality(n=10, a=0.5074, b=0.0233, s=2.876, p=0.3526):
         at_x = F0(res.selected) - y[res.selected].sum()
         assert at_x <= (Fv - masks @ y).min() + 1e-12
 
-    return dict(problem=DSProblem(F, G, n), x0=np.zeros(n), check=check_cdca, tol=1e-12,
+    x0 = np.zeros(n)
+    x0[[0] + list(range(T + 1, 2 * T + 1))] = 1.0
+    return dict(problem=DSProblem(F, G, n), x0=x0, check=check_cdca, tol=1e-12,
                 counters={"nF": F, "nG": G},
                 overrides={"ds-dca": {"check": check_dca}})
 
 
-problem = ds_cardinality
+problem = ds_chain
