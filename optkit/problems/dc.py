@@ -635,7 +635,7 @@ class EmpiricalEntropy:
     -----
     Rows are refined incrementally along a chain: the partition of the
     samples by their values on :math:`S_{i-1}` is split by column
-    :math:`\sigma(i)` (one ``np.unique`` of integer codes), so a whole chain
+    :math:`\sigma(i)` (a counting pass over integer codes), so a whole chain
     costs ``n`` passes over ``m`` labels, not ``n`` passes over ``m x |S|``.
     """
 
@@ -658,8 +658,15 @@ class EmpiricalEntropy:
         return float(-(p * np.log(p)).sum())
 
     def _refine(self, labels, col):
-        code = labels * (int(self.Z[:, col].max()) + 1) + self.Z[:, col]
-        return np.unique(code, return_inverse=True)[1].astype(np.int64)
+        z = self.Z[:, col]
+        base = int(z.max()) + 1
+        code = labels * base + z
+        size = (int(labels.max()) + 1) * base
+        if size > 4 * self.m:                  # sparse codes: sort them
+            return np.unique(code, return_inverse=True)[1].astype(np.int64)
+        # dense codes: relabel by a counting pass (O(m), no sort)
+        present = np.bincount(code, minlength=size) > 0
+        return (np.cumsum(present) - 1)[code]
 
     def __call__(self, S) -> float:
         labels = self.base
