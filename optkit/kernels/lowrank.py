@@ -227,8 +227,10 @@ def ls_rows_sketched(ptr, idx, vals, F, X0, reg, sketch_rows, sketch_nnz, seed, 
     rows of :math:`SA_i`, scaled by :math:`1/\sqrt{\text{nnz}}`; hashed from
     ``seed``, the row and the entry, so no generator state), and
     :math:`R^TR = (SA_i)^T SA_i + \text{reg}\,I` preconditions CG started at
-    ``X0[i]`` (a warm start). CG stops when the preconditioned residual has
-    shrunk by ``rtol`` or after ``maxit`` iterations. A row with no more
+    ``X0[i]`` (a warm start). CG stops when the preconditioned residual is
+    below ``rtol`` times the smaller of its value at the warm start and at the
+    zero start (so a poor warm start costs no accuracy), or after ``maxit``
+    iterations. A row with no more
     entries than ``sketch_rows`` is solved exactly (the sketch would not be
     smaller than the design). ``iters[i]`` receives the CG iterations.
     """
@@ -287,10 +289,11 @@ def ls_rows_sketched(ptr, idx, vals, F, X0, reg, sketch_rows, sketch_nnz, seed, 
                 G[a, c] = acc
                 G[c, a] = acc
         _factor_with_jitter(G, L, reg)
-        # r = A^T (b - A x0) - reg x0
+        # r = A^T (b - A x0) - reg x0, and A^T b (q) in the same pass
         for c in range(k):
             x[c] = X0[i, c]
             r[c] = -reg * x[c]
+            q[c] = 0.0
         for e in range(ptr[i], ptr[i + 1]):
             j = idx[e]
             res = vals[e]
@@ -298,6 +301,16 @@ def ls_rows_sketched(ptr, idx, vals, F, X0, reg, sketch_rows, sketch_nnz, seed, 
                 res -= F[j, c] * x[c]
             for c in range(k):
                 r[c] += F[j, c] * res
+                q[c] += F[j, c] * vals[e]
+        # the target: rtol times the smaller of the warm start's residual and the
+        # right-hand side's (the residual of the zero start), in the R^T R norm, so a
+        # poor warm start is never worse than a solve from zero
+        for c in range(k):
+            z[c] = q[c]
+        cholesky_solve_inplace(L, z)
+        bb = 0.0
+        for c in range(k):
+            bb += q[c] * z[c]
         for c in range(k):
             z[c] = r[c]
         cholesky_solve_inplace(L, z)
@@ -305,9 +318,9 @@ def ls_rows_sketched(ptr, idx, vals, F, X0, reg, sketch_rows, sketch_nnz, seed, 
         for c in range(k):
             rz += r[c] * z[c]
             p[c] = z[c]
-        rz0 = rz
+        target = rtol * rtol * min(rz, bb)
         it = 0
-        while it < maxit and rz > rtol * rtol * rz0 and rz > 0.0:
+        while it < maxit and rz > target and rz > 0.0:
             # q = (A^T A + reg I) p
             for c in range(k):
                 q[c] = reg * p[c]
