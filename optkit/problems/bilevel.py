@@ -350,7 +350,9 @@ class BilevelProblem(Problem):
         """``x0`` as a start ``(x, y, z)``: the upper variable alone (length
         ``dim_x``; ``y`` from ``problem.y0``, ``z = y``), or a tuple ``(x, y)``
         or ``(x, y, z)``. Fresh copies; the methods' options ``y0`` / ``z0``
-        override the lower parts.
+        override the lower parts. The Hessian-vector methods (``aid-cg``,
+        ``bo-rep``, ``sl-bamm``) keep the linear-system solution v in z and
+        start it at 0 (or at option ``z0``), not at the start's z.
 
         Raises
         ------

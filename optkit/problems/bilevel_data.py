@@ -105,6 +105,16 @@ class HyperCleaning(BilevelProblem):
         Which training labels are corrupted (for :meth:`cleaning_scores`).
     X_test, labels_test : optional test set (for :meth:`accuracy`).
     name : str, optional
+
+    Notes
+    -----
+    The entries of :math:`\nabla F` are :math:`O(1/n)`: x steps of order
+    ``n / 10`` are typical, and the methods' default ``tol`` (on the norm of
+    the hypergradient estimate) can be met early; run with ``tol=1e-300``
+    and ``maxiter`` / ``maxtime``. The exact hypergradient
+    (:meth:`~optkit.problems.bilevel.BilevelProblem.exact_hypergradient`, a
+    lower solve and a dense solve in ``dim_y``) is available but not the
+    certificate (``certificate="exact"`` makes it one).
     """
 
     _overridden = ("upper", "lower", "upper_grad", "lower_grad", "lower_hvp", "lower_cross",
