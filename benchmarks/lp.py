@@ -20,7 +20,8 @@ ones counted at the limit, and the ratios optkit / PDLP. JIT compilation is
 warmed up first.
 
 Run: ``python benchmarks/lp.py`` (``--quick``: the 12 smallest instances,
-``--max-nnz``, ``--iter-limit``, ``--time-limit``, ``--instances afiro kb2``).
+``--max-nnz``, ``--iter-limit``, ``--time-limit``, ``--instances afiro kb2``,
+``--restart gap``: pdhg-lp with PDLP's normalized-duality-gap restarts).
 """
 
 from __future__ import annotations
@@ -48,10 +49,11 @@ def sgm(values, shift):
     return float(np.exp(np.mean(np.log(v + shift))) - shift)
 
 
-def solve_optkit(lp, tol, iter_limit, time_limit):
+def solve_optkit(lp, tol, iter_limit, time_limit, restart="kkt"):
     t = time.perf_counter()
     res = optkit.minimize(lp, method="pdhg-lp", tol=tol,
-                          options={"maxiter": iter_limit, "maxtime": time_limit, "trace": False})
+                          options={"maxiter": iter_limit, "maxtime": time_limit, "trace": False,
+                                   "restart": restart})
     return dict(ok=res.status == 0, nit=res.nit, time=time.perf_counter() - t, x=res.x, y=res.y,
                 passes=res.nmatvec / 2, status=res.message[:60])
 
@@ -113,6 +115,8 @@ def main(argv=None):
     ap.add_argument("--time-limit", type=float, default=60.0, help="seconds per solve")
     ap.add_argument("--instances", nargs="*", help="names from MANIFEST.tsv")
     ap.add_argument("--no-highs", action="store_true")
+    ap.add_argument("--restart", default="kkt", choices=("kkt", "gap", "none"),
+                    help="pdhg-lp's restart option")
     args = ap.parse_args(argv)
 
     folder = Path(os.environ.get("OPTKIT_NETLIB_DIR", ""))
@@ -131,7 +135,8 @@ def main(argv=None):
     optkit.minimize(warm, method="pdhg-lp", tol=1e-4, options={"maxiter": 200})
 
     print(f"{len(rows)} instances (nnz <= {max(int(r['nnz']) for r in rows)}), iteration "
-          f"limit {args.iter_limit}, time limit {args.time_limit:g} s; one thread each")
+          f"limit {args.iter_limit}, time limit {args.time_limit:g} s; one thread each; "
+          f"pdhg-lp restart={args.restart!r}")
     results = {tol: [] for tol in TOLS}
     highs = []
     header = (f"{'instance':<10} {'tol':>6} | {'optkit it':>9} {'time':>7} {'ok':>2} | "
@@ -142,7 +147,7 @@ def main(argv=None):
         lp = LPProblem.from_mps(folder / row["file"])
         ref = float(row["objective"])
         for tol in TOLS:
-            ours = solve_optkit(lp, tol, args.iter_limit, args.time_limit)
+            ours = solve_optkit(lp, tol, args.iter_limit, args.time_limit, args.restart)
             peer = solve_pdlp(lp, tol, args.iter_limit, args.time_limit)
             ours["solved"] = verified(lp, ours, tol, ref)
             peer["solved"] = verified(lp, peer, tol, ref)

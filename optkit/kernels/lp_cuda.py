@@ -95,7 +95,9 @@ class DeviceLP:
                 xn = np.clip(x - tau * (c - KTy), lo, up)
                 Kxn = self.matvec(xn)
                 v = y - sigma * (2.0 * Kxn - Kx)
-                yn = v + sigma * np.clip(-v / sigma, rl, ru)
+                # the prox of kernels.lp_matvec.dual_prox (an exact 0 when unclipped)
+                yn = np.where(v + sigma * rl > 0, v + sigma * rl,
+                              np.where(v + sigma * ru < 0, v + sigma * ru, 0.0))
                 KTyn = self.rmatvec(yn)
                 dx, dy = xn - x, yn - y
                 denom = 2.0 * abs(float(dy @ (Kxn - Kx)))

@@ -24,6 +24,7 @@ import numpy as np
 from numba import njit
 
 __all__ = ["csr_matvec", "pdhg_adaptive_block", "kkt_terms", "bounded_value",
+           "normalized_duality_gap",
            "recession_violation", "csr_matvec_reference", "pdhg_adaptive_block_reference",
            "kkt_terms_reference", "dual_prox", "step_exponents"]
 
@@ -50,13 +51,15 @@ def csr_matvec(indptr, indices, data, x, out):
 @njit(cache=True, inline="always")
 def dual_prox(v, sigma, lo, hi):
     r"""``argmin_w (w - v)^2 / (2 sigma) - p(w)`` with ``p(w) = w lo`` for ``w > 0``
-    and ``w hi`` for ``w < 0``: :math:`v + \sigma\,\Pi_{[lo, hi]}(-v/\sigma)`."""
-    t = -v / sigma
-    if t < lo:
-        t = lo
-    elif t > hi:
-        t = hi
-    return v + sigma * t
+    and ``w hi`` for ``w < 0``: :math:`v + \sigma\,\Pi_{[lo, hi]}(-v/\sigma)`,
+    written so that the unclipped case is an exact 0 (``v + sigma (-v/sigma)``
+    would leave a rounding-level value of either sign, which an infinite bound
+    turns into an infinite dual value)."""
+    if v + sigma * lo > 0.0:         # -v/sigma < lo
+        return v + sigma * lo
+    if v + sigma * hi < 0.0:         # -v/sigma > hi
+        return v + sigma * hi
+    return 0.0
 
 
 @njit(cache=True)
@@ -232,6 +235,88 @@ def kkt_terms(c, x, y, Kx, KTy, rl, ru, lo, up):
     return ctx, pres2, dres2, row_value + col_value
 
 
+@njit(cache=True)
+def _gap_trial(c, rl, ru, lo, up, x, y, Kx, KTy, lam, omega, value_out):
+    """The maximizer of the Lagrangian relaxation of the ball constraint with
+    multiplier ``lam``; returns its omega-distance to (x, y) and writes the
+    gap value ``L(x, y^) - L(x^, y)`` to ``value_out[0]``."""
+    dist2 = 0.0
+    value = 0.0
+    inv = 1.0 / (lam * omega)
+    for j in range(x.shape[0]):
+        g = c[j] - KTy[j]
+        xh = x[j] - g * inv
+        if xh < lo[j]:
+            xh = lo[j]
+        elif xh > up[j]:
+            xh = up[j]
+        d = xh - x[j]
+        dist2 += omega * d * d
+        value -= g * d
+    sigma = omega / lam
+    for i in range(y.shape[0]):
+        yh = dual_prox(y[i] - sigma * Kx[i], sigma, rl[i], ru[i])
+        d = yh - y[i]
+        dist2 += d * d / omega
+        # p(y^) - p(y) - (y^ - y) Kx, p(w) = w rl (w > 0), w ru (w < 0) on finite bounds
+        ph = yh * rl[i] if yh > 0.0 else (yh * ru[i] if yh < 0.0 else 0.0)
+        yi = y[i]
+        p0 = 0.0
+        if yi > 0.0 and rl[i] > -math.inf:
+            p0 = yi * rl[i]
+        elif yi < 0.0 and ru[i] < math.inf:
+            p0 = yi * ru[i]
+        value += ph - p0 - d * Kx[i]
+    value_out[0] = value
+    return math.sqrt(dist2)
+
+
+@njit(cache=True)
+def normalized_duality_gap(c, rl, ru, lo, up, x, y, Kx, KTy, radius, omega):
+    r"""PDLP's normalized duality gap :math:`\rho_r(z)` of ``z = (x, y)``.
+
+    .. math::
+
+        \rho_r(z) = \frac{1}{r} \max_{\hat z \in Z,\ \|\hat z - z\|_\omega \le r}
+        \bigl[L(x, \hat y) - L(\hat x, y)\bigr],\qquad
+        \|z\|_\omega^2 = \omega\|x\|^2 + \|y\|^2/\omega,
+
+    with :math:`L(x, y) = c^T x - y^T K x + p(y)`. The maximizer of the
+    relaxation with multiplier :math:`\lambda` is a projected (prox) step of
+    lengths :math:`1/(\lambda\omega)` and :math:`\omega/\lambda`; its
+    distance decreases with :math:`\lambda`, which is found by bisection (in
+    log scale, 64 halvings) so the distance is ``radius``.
+    """
+    if not radius > 0.0:
+        return 0.0
+    value = np.zeros(1)
+    lam = 1.0
+    d = _gap_trial(c, rl, ru, lo, up, x, y, Kx, KTy, lam, omega, value)
+    if d > radius:
+        lo_l, hi_l = lam, lam
+        while d > radius and hi_l < 1e300:
+            lo_l = hi_l
+            hi_l *= 4.0
+            d = _gap_trial(c, rl, ru, lo, up, x, y, Kx, KTy, hi_l, omega, value)
+    else:
+        lo_l, hi_l = lam, lam
+        while d <= radius and lo_l > 1e-300:
+            hi_l = lo_l
+            lo_l *= 0.25
+            d = _gap_trial(c, rl, ru, lo, up, x, y, Kx, KTy, lo_l, omega, value)
+        if d <= radius:         # the maximizer lies inside the ball (bounded set)
+            return value[0] / radius
+    for _ in range(64):
+        mid = math.sqrt(lo_l * hi_l)
+        dm = _gap_trial(c, rl, ru, lo, up, x, y, Kx, KTy, mid, omega, value)
+        if dm > radius:
+            lo_l = mid
+        else:
+            hi_l = mid
+    _gap_trial(c, rl, ru, lo, up, x, y, Kx, KTy, hi_l, omega, value)
+    return max(value[0], 0.0) / radius
+
+
 # -- NumPy references (tests) --------------------------------------------------------------
 
 def csr_matvec_reference(indptr, indices, data, x, m):
@@ -256,7 +341,8 @@ def pdhg_adaptive_block_reference(K, c, rl, ru, lo, up, x, y, eta, omega, k0, bl
             xn = np.clip(x - (eta / omega) * (c - K.T @ y), lo, up)
             sigma = eta * omega
             v = y - sigma * (K @ (2 * xn - x))
-            yn = v + sigma * np.clip(-v / sigma, rl, ru)
+            yn = np.where(v + sigma * rl > 0, v + sigma * rl,
+                          np.where(v + sigma * ru < 0, v + sigma * ru, 0.0))
             dx, dy = xn - x, yn - y
             denom = 2 * abs(dy @ (K @ dx))
             eta_bar = (omega * dx @ dx + dy @ dy / omega) / denom if denom > 0 else np.inf

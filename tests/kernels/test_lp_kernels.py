@@ -102,3 +102,46 @@ def test_kkt_terms_and_bounded_value(seed):
     viol = max(np.where(np.isfinite(lo), np.maximum(-d, 0), 0).max(),
                np.where(np.isfinite(up), np.maximum(d, 0), 0).max())
     assert K.recession_violation(d, lo, up) == viol
+
+
+@pytest.mark.parametrize("seed, radius", [(0, 0.3), (1, 2.0), (4, 0.05)])
+def test_normalized_duality_gap_against_cvxpy(seed, radius):
+    cp = pytest.importorskip("cvxpy")
+    A, c, rl, ru, lo, up = _random_lp(seed, m=7, n=9, density=0.5)
+    rng = np.random.default_rng(seed)
+    omega = 0.6
+    x = np.clip(rng.standard_normal(9), lo, up)
+    # y inside the dual domain: y <= 0 where rl = -inf, y >= 0 where ru = inf
+    y = rng.standard_normal(7)
+    y = np.where(np.isfinite(rl), y, np.minimum(y, 0))
+    y = np.where(np.isfinite(ru), y, np.maximum(y, 0))
+    Kx, KTy = A @ x, A.T @ y
+    got = K.normalized_duality_gap(c, rl, ru, lo, up, x, y, Kx, KTy, radius, omega)
+
+    xh, yh = cp.Variable(9), cp.Variable(7)
+    fr, fu = np.isfinite(rl), np.isfinite(ru)
+    # p(w) = sum min(w rl, w ru) on finite bounds; the domain forbids the rest
+    p_terms = []
+    for i in range(7):
+        if fr[i] and fu[i]:
+            p_terms.append(cp.minimum(yh[i] * rl[i], yh[i] * ru[i]))
+        elif fr[i]:
+            p_terms.append(yh[i] * rl[i])
+        elif fu[i]:
+            p_terms.append(yh[i] * ru[i])
+        else:                        # a free row: its dual is 0
+            p_terms.append(0 * yh[i])
+    def p_of(w):
+        return sum(min(w[i] * rl[i], w[i] * ru[i]) if fr[i] and fu[i]
+                   else (w[i] * rl[i] if fr[i] else (w[i] * ru[i] if fu[i] else 0.0))
+                   for i in range(7))
+    obj = (c - KTy) @ (x - xh) + cp.sum(cp.hstack(p_terms)) - Kx @ yh - (p_of(y) - Kx @ y)
+    cons = [omega * cp.sum_squares(xh - x) + cp.sum_squares(yh - y) / omega <= radius ** 2]
+    cons += [xh[j] >= lo[j] for j in range(9) if np.isfinite(lo[j])]
+    cons += [xh[j] <= up[j] for j in range(9) if np.isfinite(up[j])]
+    cons += [yh[i] <= 0 for i in range(7) if not fr[i]]
+    cons += [yh[i] >= 0 for i in range(7) if not fu[i]]
+    prob = cp.Problem(cp.Maximize(obj), cons)
+    prob.solve(solver=cp.CLARABEL)
+    assert got == pytest.approx(prob.value / radius, rel=1e-5, abs=1e-7)
+    assert K.normalized_duality_gap(c, rl, ru, lo, up, x, y, Kx, KTy, 0.0, omega) == 0.0

@@ -142,6 +142,13 @@ class LPOracle(Oracle):
         return _kkt(K.kkt_terms(self.c, x, y, Kx, KTy, self.rl, self.ru, self.lo, self.up),
                     self.offset, self.q_norm, self.c_norm)
 
+    def normalized_gap(self, x, y, Kx, KTy, radius, omega) -> float:
+        """PDLP's normalized duality gap of a scaled-LP point within ``radius``
+        (see :func:`~optkit.kernels.lp_matvec.normalized_duality_gap`)."""
+        self.nfev += 1
+        return float(K.normalized_duality_gap(self.c, self.rl, self.ru, self.lo, self.up, x, y,
+                                              Kx, KTy, radius, omega))
+
     def kkt_original(self, x, y, Kx, KTy) -> tuple[KKTError, LPIterate]:
         """KKT measures, in the original LP, of a scaled-LP point (products of
         the scaled point given: ``K x = D_r^{-1} K~ x~``, ``K^T y = D_c^{-1} K~^T y~``)."""

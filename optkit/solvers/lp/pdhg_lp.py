@@ -22,9 +22,10 @@ _EPS_ZERO = 1e-10
 class PDHGLPOptions(LPOptions):
     """Options of :class:`PDHGLP` (``method="pdhg-lp"``)."""
 
-    restart: str = option("kkt", "Restart scheme: 'kkt' (adaptive restarts on the "
-                          "primal-weighted KKT error, PDLP's criteria) or 'none'.",
-                          kind=str, choices=("kkt", "none"))
+    restart: str = option("kkt", "Restart scheme, with PDLP's criteria on a measure of the "
+                          "restart candidate: 'kkt' (the primal-weighted KKT error), 'gap' "
+                          "(PDLP's normalized duality gap) or 'none'.",
+                          kind=str, choices=("kkt", "gap", "none"))
     restart_sufficient: float = option(0.2, "beta_sufficient: restart when the candidate's "
                                        "error is at most this fraction of the error at "
                                        "the last restart.", kind=float, low=0.0, high=1.0)
@@ -87,6 +88,12 @@ def _weighted_error(kkt, omega):
     return math.sqrt(omega * kkt.primal_res ** 2 + kkt.dual_res ** 2 / omega + kkt.gap ** 2)
 
 
+def _omega_distance(x, y, x0, y0, omega):
+    """||(x, y) - (x0, y0)||_omega = sqrt(omega ||x - x0||^2 + ||y - y0||^2 / omega)."""
+    dx, dy = x - x0, y - y0
+    return math.sqrt(omega * float(dx @ dx) + float(dy @ dy) / omega)
+
+
 @register
 class PDHGLP(LPSolver):
     r"""Restarted primal-dual hybrid gradient for LP (PDLP without presolve).
@@ -119,8 +126,11 @@ class PDHGLP(LPSolver):
       restart candidate is the current iterate or the step-weighted average
       since the last restart, whichever has the smaller error
       :math:`\mu(z) = (\omega\|r_p\|^2 + \|r_d\|^2/\omega + \text{gap}^2)^{1/2}`
-      (the KKT-error variant of PDLP's restart scheme, not the normalized
-      duality gap); restart to it when :math:`\mu \le 0.2\,\mu_{start}`
+      (``restart="kkt"``, the default: the KKT-error variant of PDLP's
+      scheme), or the normalized duality gap
+      :math:`\rho_{\|z - z^{n,0}\|_\omega}(z)` of PDLP (``restart="gap"``,
+      compared with the gap of the last restart point at its own radius);
+      restart to it when :math:`\mu \le 0.2\,\mu_{start}`
       (sufficient), or :math:`\mu \le 0.8\,\mu_{start}` and :math:`\mu` grew
       since the last check (necessary), or the period holds 36% of all
       iterations (artificial);
@@ -188,7 +198,10 @@ class PDHGLP(LPSolver):
             omega = oracle.c_norm / oracle.q_norm
         else:
             omega = 1.0
-        mu = _weighted_error(oracle.kkt_scaled(x, y, Kx, KTy), omega)
+        # the gap measure has no value at the first restart point (radius 0):
+        # the first restart is the artificial one, as in PDLP
+        mu = (math.inf if o.restart == "gap"
+              else _weighted_error(oracle.kkt_scaled(x, y, Kx, KTy), omega))
         kkt, out = oracle.kkt_original(x, y, Kx, KTy)
         zeros_n, zeros_m = np.zeros_like(x), np.zeros_like(y)
         return PDHGLPState(
@@ -213,15 +226,14 @@ class PDHGLP(LPSolver):
         weight += state.weight
         k, t, omega = state.k + budget, state.t + budget, state.omega
 
-        # restart candidate: current iterate or the average, by the weighted error
-        cur = o.kkt_scaled(x, y, Kx, KTy)
-        mu_cur = _weighted_error(cur, omega)
+        # restart candidate: current iterate or the average, by the restart measure
+        measure = self._measure(state.x0r, state.y0r, omega)
         cand = (x, y, Kx, KTy)
-        mu = mu_cur
+        mu = measure(*cand)
         if weight > 0:
             avg = (xs / weight, ys / weight, Kxs / weight, KTys / weight)
-            mu_avg = _weighted_error(o.kkt_scaled(*avg), omega)
-            if mu_avg < mu_cur:
+            mu_avg = measure(*avg)
+            if mu_avg < mu:
                 cand, mu = avg, mu_avg
         kkt, out = o.kkt_original(*cand)
 
@@ -239,7 +251,7 @@ class PDHGLP(LPSolver):
 
         x0r, y0r, mu_start, mu_last, restarts = state.x0r, state.y0r, state.mu_start, mu, \
             state.restarts
-        if opts.restart == "kkt":
+        if opts.restart != "none":
             restart = (mu <= opts.restart_sufficient * state.mu_start
                        or (mu <= opts.restart_necessary * state.mu_start and mu > state.mu_last)
                        or t >= opts.restart_artificial * k)
@@ -249,8 +261,10 @@ class PDHGLP(LPSolver):
                 dx, dy = np.linalg.norm(x - state.x0r), np.linalg.norm(y - state.y0r)
                 if theta > 0 and dx > _EPS_ZERO and dy > _EPS_ZERO:
                     omega = math.exp(theta * math.log(dy / dx) + (1 - theta) * math.log(omega))
+                # the new start's measure, under the new weight (gap: at the radius of
+                # its distance to the previous start)
+                mu_start = self._measure(state.x0r, state.y0r, omega)(x, y, Kx, KTy)
                 x0r, y0r = x, y
-                mu_start = _weighted_error(o.kkt_scaled(x, y, Kx, KTy), omega)
                 mu_last = math.inf
                 xs, ys = np.zeros_like(xs), np.zeros_like(ys)
                 Kxs, KTys = np.zeros_like(Kxs), np.zeros_like(KTys)
@@ -262,6 +276,18 @@ class PDHGLP(LPSolver):
             KTys=KTys, weight=weight, x0r=x0r, y0r=y0r, mu_start=mu_start, mu_last=mu_last,
             xp=x, yp=y, Kxp=Kx, KTyp=KTy, eta=eta, omega=omega, k=k, t=t, restarts=restarts,
             trials=state.trials + trials)
+
+    def _measure(self, x0r, y0r, omega):
+        """The restart measure mu(x, y, Kx, KTy) of the options' scheme."""
+        o = self.oracle
+        if self.options.restart == "gap":
+            def measure(x, y, Kx, KTy):
+                radius = _omega_distance(x, y, x0r, y0r, omega)
+                return o.normalized_gap(x, y, Kx, KTy, radius, omega)
+        else:
+            def measure(x, y, Kx, KTy):
+                return _weighted_error(o.kkt_scaled(x, y, Kx, KTy), omega)
+        return measure
 
     def result_fields(self, state):
         return {"rel_kkt": state.rel_kkt, "primal_obj": state.primal_obj,
