@@ -14,7 +14,8 @@ to the oracle's, so ``res.nfev`` counts every evaluation of ``g``.
 Inexactness rule (ours). The inner solve of iteration ``k`` stops when the
 inner method's certificate ``r`` (the gradient norm of ``fgm``, the
 prox-gradient residual of ``bcd``) is at most
-:math:`\tau_k = \max(\theta\,\|x_k - x_{k-1}\|, \tau_{\min})`, and it is
+:math:`\tau_k = \max(0.1\,\theta\,\|x_k - x_{k-1}\|, \tau_{\min})` (the next
+step predicted as a tenth of the last), and it is
 resumed (warm) with a smaller tolerance while
 :math:`r > \theta\,\|z_k - x_k\|`. For a strongly convex subproblem the
 distance to its exact solution is :math:`O(r)`, so the inexact step stays
@@ -289,7 +290,10 @@ class DCSolver(Solver):
     def _advance(self, oracle, state, x_new, f_new):
         """The state at ``x_new`` (phi = ``f_new``): the next subgradient and DCA point."""
         theta = self.options.inner_rtol
-        tau = min(max(theta * float(np.linalg.norm(x_new - state.x)), self._floor),
+        # the next step is predicted as a tenth of the last one (DCA steps shrink
+        # geometrically near a critical point); the relative-error test in
+        # _dca_point resumes the solve when the prediction was too loose
+        tau = min(max(0.1 * theta * float(np.linalg.norm(x_new - state.x)), self._floor),
                   self.options.inner_tol_max)
         y, z, gz, fz, failure = self._dca_point(oracle, x_new, tau)
         return self._state(x_new, f_new, y, z, gz, fz, state.fun - f_new, tau, failure)

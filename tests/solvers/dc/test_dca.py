@@ -153,9 +153,12 @@ def _smooth_dc(d=8, seed=0):
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_boosted_dca_takes_no_more_iterations_than_dca(seed):
-    """Same start and tolerance; margin 0 (BDCA's iterate is the DCA point plus a
-    step that decreases phi further, and on these smooth strongly convex
-    instances that shortens the run). Also the fixed point: Qx - c = grad h(x)."""
+    """Same start and tolerance, on the paper's setting (g and h smooth, g strongly
+    convex: d_k is a descent direction at z_k, AAFV 2018 Prop. 3); margin 0.
+    Observed: BDCA needs 40-50% fewer iterations on these (e.g. 27 -> 18). Not
+    asserted on the l1 - l2 regression, where g is not differentiable and BDCA
+    took more iterations on some seeds (7 -> 11 at seed 2): there only the
+    objective reached is compared. Also the fixed point: Qx - c = grad h(x)."""
     prob, Q, c = _smooth_dc(seed=seed)
     x0 = np.full(8, 2.0)
     dca = optkit.minimize(prob, x0, method="dca", tol=1e-8)
@@ -167,7 +170,7 @@ def test_boosted_dca_takes_no_more_iterations_than_dca(seed):
     sparse = sparse_regression(*_data(m=40, d=10, seed=seed), 0.05)
     a = optkit.minimize(sparse, np.ones(10), method="dca", tol=1e-8)
     b = optkit.minimize(sparse, np.ones(10), method="boosted-dca", tol=1e-8)
-    assert b.nit <= a.nit
+    assert abs(b.fun - a.fun) <= 1e-9
 
 
 def test_cvxpy_g_equals_composite_g():
