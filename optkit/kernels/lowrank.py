@@ -36,7 +36,7 @@ from numba import njit, prange
 
 #: below this much work (entries x rank, or measurements x matrix size) the oracle
 #: calls the ``*_serial`` twins: starting a parallel region costs more than the work
-SERIAL_BELOW = 1 << 17
+SERIAL_BELOW = 1 << 20
 
 
 def _twin(py_func):
