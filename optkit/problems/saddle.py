@@ -26,7 +26,6 @@ The iterate of every method of the family is a :class:`SaddlePoint`
 from __future__ import annotations
 
 import math
-import numbers
 from typing import NamedTuple
 
 import numpy as np

@@ -31,7 +31,8 @@ class AdaptivePDHGOptions(SaddleOptions):
         kind=float, low=0.0, high=2.0, low_inclusive=False, high_inclusive=False)
     delta: float = option(
         0.1, "Safeguard delta in (0, 1): a prediction is accepted when "
-        "phi_k >= delta ||w_k - w~_k||_H^2; else tau and sigma are divided by sqrt(2) (their product halved) and it is redone.",
+        "phi_k >= delta ||w_k - w~_k||_H^2; else tau and sigma are divided by sqrt(2) "
+        "(their product halved) and it is redone.",
         kind=float, low=0.0, high=1.0, low_inclusive=False, high_inclusive=False)
     max_backtracks: int = option(
         60, "Step reductions (tau, sigma divided by sqrt 2) in one iteration before it "

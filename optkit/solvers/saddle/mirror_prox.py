@@ -5,8 +5,6 @@ from __future__ import annotations
 import dataclasses
 import math
 
-import numpy as np
-
 from ..._core.options import option
 from ..._core.registry import register
 from ._common import (Averages, MirrorSetup, SaddleOptions, SaddlePoint, SaddleSolver,

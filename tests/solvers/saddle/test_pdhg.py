@@ -34,7 +34,8 @@ class LeastSquaresConjugate:
 def lasso_instance(seed=0, m=30, n=12, lam=0.5):
     rng = np.random.default_rng(seed)
     A = rng.standard_normal((m, n)) * rng.uniform(0.2, 3.0, n)     # uneven column scales
-    b = A @ np.where(rng.random(n) < 0.4, rng.standard_normal(n), 0.0) + 0.1 * rng.standard_normal(m)
+    x_true = np.where(rng.random(n) < 0.4, rng.standard_normal(n), 0.0)
+    b = A @ x_true + 0.1 * rng.standard_normal(m)
     return A, b, lam
 
 
