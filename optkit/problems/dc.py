@@ -429,7 +429,7 @@ def minimize_enumeration(values, weights, prefer=None):
     return masks[best].copy(), float(obj[best])
 
 
-def min_norm_point(vertex, n, *, tol=1e-10, maxiter=10_000):
+def min_norm_point(vertex, n, *, tol=1e-10, maxiter=10_000, start=None):
     r"""Wolfe's minimum-norm-point algorithm on a base polytope (Fujishige-Wolfe SFM).
 
     Finds :math:`x^\star = \operatorname{argmin}\{\|x\| : x \in B(F)\}`; the
@@ -450,6 +450,9 @@ def min_norm_point(vertex, n, *, tol=1e-10, maxiter=10_000):
         Relative tolerance on Wolfe's gap.
     maxiter : int
         Cap on major cycles.
+    start : array_like of int, optional
+        Order of the first vertex (a warm start, e.g. the order a DCA
+        subgradient came from); default ``0..n-1``.
 
     Returns
     -------
@@ -461,7 +464,7 @@ def min_norm_point(vertex, n, *, tol=1e-10, maxiter=10_000):
     iterations : int
         Major cycles done.
     """
-    order = np.arange(n)
+    order = np.arange(n) if start is None else np.asarray(start, dtype=np.int64)
     q, chain = vertex(order)
     corral = [q]
     lam = np.array([1.0])

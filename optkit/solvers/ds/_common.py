@@ -149,9 +149,10 @@ class DSOracle(Oracle):
         return greedy_vector(self.chain("G", order), order)
 
     # -- submodular minimization of F - y --------------------------------------
-    def minimize_modular(self, y, prefer):
+    def minimize_modular(self, y, prefer, start=None):
         r"""A minimizer of :math:`F(S) - y(S)` and its value; ``prefer`` (a mask) is
-        returned when it attains the minimum (no cycling between ties)."""
+        returned when it attains the minimum (no cycling between ties); ``start``:
+        the first order of the min-norm-point solve (warm start)."""
         self.nsfm += 1
         n = self.n
         if self.sfm_method == "enumerate":
@@ -165,7 +166,7 @@ class DSOracle(Oracle):
             return greedy_vector(chain, order), chain
 
         x, (order, chain), it = min_norm_point(vertex, n, tol=self.sfm_tol,
-                                               maxiter=self.sfm_maxiter)
+                                               maxiter=self.sfm_maxiter, start=start)
         self.nsfm_iter += it
         # the minimizers are level sets of the min-norm point: scan the prefixes of
         # the order sorting it (their values are on the chain already computed)

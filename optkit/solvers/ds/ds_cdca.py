@@ -70,8 +70,9 @@ class DSCDCA(DSSolver):
 
     def _candidate(self, mask, moved):
         oracle = self.oracle
-        y = oracle.subgradient(boundary_order(mask, moved))
-        nxt, _ = oracle.minimize_modular(y, mask)
+        order = boundary_order(mask, moved)
+        y = oracle.subgradient(order)
+        nxt, _ = oracle.minimize_modular(y, mask, start=order)
         return y, nxt, oracle.phi(nxt)
 
     def _next(self, mask, phi_x):

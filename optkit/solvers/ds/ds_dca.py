@@ -63,6 +63,7 @@ class DSDCA(DSSolver):
 
     def _next(self, mask, phi_x):
         oracle = self.oracle
-        y = oracle.subgradient(boundary_order(mask))
-        nxt, _ = oracle.minimize_modular(y, mask)
+        order = boundary_order(mask)
+        y = oracle.subgradient(order)
+        nxt, _ = oracle.minimize_modular(y, mask, start=order)
         return y, nxt, oracle.phi(nxt)
