@@ -127,7 +127,7 @@ def cleaning_table(name, p, runs):
               f"{' '.join(cells[:4])} | {' '.join(cells[4:])}")
 
 
-def plot_cleaning(name, results, outdir):
+def plot_cleaning(name, results, outdir, suffix=""):
     import matplotlib
 
     matplotlib.use("Agg")
@@ -150,7 +150,7 @@ def plot_cleaning(name, results, outdir):
                 axes[i, j].set_yscale("log")
     axes[0, 0].legend()
     fig.tight_layout()
-    path = os.path.join(outdir, f"hyper_cleaning_{name}.png")
+    path = os.path.join(outdir, f"hyper_cleaning_{name}{suffix}.png")
     fig.savefig(path, dpi=110)
     plt.close(fig)
     print(f"plot: {path}")
@@ -212,6 +212,7 @@ def main(argv=None):
     ap.add_argument("--l2-set", default="a1a", help="LIBSVM set for the L2 benchmark")
     ap.add_argument("--rates", type=float, nargs="+", default=[0.1, 0.3, 0.5])
     ap.add_argument("--outdir", default="bilevel_plots")
+    ap.add_argument("--no-l2", action="store_true", help="skip the L2-hyperparameter part")
     args = ap.parse_args(argv)
     budget = args.budget or (3.0 if args.quick else 20.0)
     batch = None if args.full else (args.batch or 64)
@@ -239,9 +240,9 @@ def main(argv=None):
             np.savez(os.path.join(args.outdir, f"hyper_cleaning_{name}_{rate:g}.npz"),
                      **{f"{m}_{k}": r[k] for m, r in runs.items()
                         for k in ("t", "calls", "val", "acc")})
-        plot_cleaning(name, results, args.outdir)
+        plot_cleaning(name, results, args.outdir, "" if batch is not None else "_full")
 
-    if os.environ.get("OPTKIT_DATA_DIR"):
+    if os.environ.get("OPTKIT_DATA_DIR") and not args.no_l2:
         for per_feature in (False, True):
             l2_benchmark(args.l2_set, per_feature, budget, args.quick)
 
