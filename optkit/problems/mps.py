@@ -211,11 +211,21 @@ class _Reader:
             self.error(f"a COLUMNS line needs a column and one or two (row, value) pairs, "
                        f"got {len(f)} fields")
         col = f[0]
-        pairs = [(f[1], f[2])] + ([(f[3], f[4])] if len(f) == 5 else [])
-        values = [self.number(v, f"coefficient of column {col!r} in row {r!r}") for r, v in pairs]
-        for (r, _), _v in zip(pairs, values):
-            if r not in self.row_index and r != self.obj_row and r not in self.free_rows:
+        # validate the whole line before changing any state (auto mode re-reads
+        # a failing line by fixed columns)
+        parsed = []
+        for k in (1, 3) if len(f) == 5 else (1,):
+            r, text = f[k], f[k + 1]
+            try:
+                v = float(text)
+            except ValueError:
+                v = self.number(text, f"coefficient of column {col!r} in row {r!r}")
+            if v != v:
+                self.number(text, f"coefficient of column {col!r} in row {r!r}")
+            i = self.row_index.get(r)
+            if i is None and r != self.obj_row and r not in self.free_rows:
                 self.error(f"column {col!r} refers to row {r!r}, which ROWS does not declare")
+            parsed.append((r, i, v))
         if col != self.current_col:
             if col in self.col_index:
                 self.error(f"duplicate column name {col!r} (its entries are not contiguous)")
@@ -225,16 +235,17 @@ class _Reader:
             if self.in_integer_block:
                 self.integer_cols.add(col)
         j = self.col_index[col]
-        for (r, _), v in zip(pairs, values):
-            if (r, j) in self.seen_entries:
+        for r, i, v in parsed:
+            key = (r, j)
+            if key in self.seen_entries:
                 self.error(f"duplicate entry for column {col!r} in row {r!r}")
-            self.seen_entries.add((r, j))
-            if r == self.obj_row:
-                self.obj[j] = v
-            elif r in self.row_index:
-                self.entries_r.append(self.row_index[r])
+            self.seen_entries.add(key)
+            if i is not None:
+                self.entries_r.append(i)
                 self.entries_c.append(j)
                 self.entries_v.append(v)
+            elif r == self.obj_row:
+                self.obj[j] = v
 
     def _set_name_and_pairs(self, f, section, attr):
         """RHS/RANGES lines: [set] row value [row value]; the set name is optional."""
