@@ -228,7 +228,7 @@ def main(argv=None):
         sets.append((args.libsvm, lambda r: hyper_cleaning_libsvm(
             args.libsvm, r, n_train=800 if args.quick else 3000, n_val=300 if args.quick else 500,
             seed=0)))
-    else:
+    elif not os.environ.get("OPTKIT_DATA_DIR"):
         print("OPTKIT_DATA_DIR is not set: the LIBSVM parts are skipped")
     for name, build in sets:
         results = {}
