@@ -118,11 +118,11 @@ def test_lower_level_without_strong_convexity():
                                              "'bilevel-penalty', 'sl-bamm'"):
             optkit.minimize(q, np.zeros(2), method=method)
     pen = optkit.minimize(q, np.zeros(2), method="bilevel-penalty", tol=1e-300,
-                          options={"maxiter": 1500, "sigma": 1e-3, "x_step": 0.3,
+                          options={"maxiter": 400, "sigma": 1e-3, "x_step": 0.3,
                                    "inner_steps": 20})
     np.testing.assert_allclose(pen.x, x_opt, atol=1e-3)
     bamm = optkit.minimize(q, np.zeros(2), method="sl-bamm", tol=1e-300,
-                           options={"maxiter": 3000, "x_step": 0.3})
+                           options={"maxiter": 1500, "x_step": 0.3})
     np.testing.assert_allclose(bamm.x, x_opt, atol=5e-3)
     # the averaged y step selects the lower solution that is best for f
     np.testing.assert_allclose(bamm.y, y_opt, atol=2e-2)
