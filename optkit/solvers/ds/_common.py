@@ -180,17 +180,21 @@ class DSOracle(Oracle):
         return mask, val
 
     # -- single-element moves ----------------------------------------------------
-    def best_move(self, mask, phi_x):
-        r"""``(gain, i)``: the largest :math:`\varphi(X) - \varphi(X \triangle \{i\})`
-        over the ``n`` single additions and removals, and its element."""
-        best, arg = -math.inf, -1
+    def move_gains(self, mask, phi_x) -> np.ndarray:
+        r""":math:`\varphi(X) - \varphi(X \triangle \{i\})` for every element i."""
+        gains = np.empty(self.n)
         for i in range(self.n):
             m = mask.copy()
             m[i] = not m[i]
-            gain = phi_x - self.phi(m)
-            if gain > best:
-                best, arg = gain, i
-        return best, arg
+            gains[i] = phi_x - self.phi(m)
+        return gains
+
+    def best_move(self, mask, phi_x):
+        r"""``(gain, i)``: the largest :math:`\varphi(X) - \varphi(X \triangle \{i\})`
+        over the ``n`` single additions and removals, and its element."""
+        gains = self.move_gains(mask, phi_x)
+        i = int(np.argmax(gains))
+        return float(gains[i]), i
 
 
 def boundary_order(mask, moved=None):
