@@ -328,7 +328,7 @@ class FactoredGradientMixin:
             if isinstance(x0, SymmetricFactor):
                 return Factors(x0[0], x0[0].copy())
             return Factors(x0[0], x0[1])
-        rng = np.random.default_rng(self.options.seed)
+        rng = np.random.default_rng([self.options.seed, 0x5CA1E])   # a stream of its own
         alpha = self.options.init_scale * math.sqrt(max(sigma, 1e-300))
         if sym:
             return SymmetricFactor(alpha * rng.standard_normal((n, k)) / math.sqrt(n))

@@ -73,7 +73,8 @@ class ALS(LowRankSolver):
         k = oracle.k
         if x0[0].shape[0] == 0:
             sigma = oracle.spectral_norm(iters=10, seed=self.options.seed)
-            rng = np.random.default_rng(self.options.seed)
+            # a stream of its own: a user's data drawn from the same seed stays unrelated
+            rng = np.random.default_rng([self.options.seed, 0xA15])
             U = rng.standard_normal((m, k)) * math.sqrt(max(sigma, 1e-300) / k)
             V = np.zeros((n, k))
         else:
