@@ -14,7 +14,14 @@ import numbers
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted
+
+try:
+    from sklearn.utils.validation import validate_data
+except ImportError:                 # scikit-learn < 1.6: the estimator's own method
+    def validate_data(estimator, X, reset=True, **kwargs):
+        kwargs["force_all_finite"] = kwargs.pop("ensure_all_finite")
+        return estimator._validate_data(X, reset=reset, **kwargs)
 
 __all__ = ["MatrixCompleter"]
 
@@ -84,6 +91,9 @@ class MatrixCompleter(TransformerMixin, BaseEstimator):
         self.options = options
         self.fold_in_reg = fold_in_reg
         self.random_state = random_state
+
+    def _more_tags(self):           # scikit-learn < 1.6
+        return {"allow_nan": True}
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

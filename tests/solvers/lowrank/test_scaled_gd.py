@@ -70,3 +70,20 @@ def test_iterations_nearly_independent_of_kappa_while_gd_grows():
                                  options={"init_scale": 1e-4, "maxiter": 10 * gd_its[1.0]})
             assert _first_below(gd, 1e-8) is None, kappa
     assert max(its.values()) / min(its.values()) <= 1.5, its
+
+
+def test_sparse_operator_recovery_matches_dense_form():
+    """The factored sparse kernels (no n1 x n2 matrix) give the run of the same
+    operator stored densely, and recover the matrix."""
+    from optkit.problems.lowrank import SensingOperator
+    from optkit.problems.synthetic import low_rank_matrix
+
+    M = low_rank_matrix(12, 10, 2, kappa=3.0, seed=1)[0]
+    op = SensingOperator.sparse_gaussian(700, (12, 10), density=0.2, seed=2)
+    dense = SensingOperator(op.matrices.toarray(), (12, 10))
+    y = op.forward(M)
+    runs = [optkit.minimize(LowRankProblem.sensing(o, y, rank=2, truth=M), method="scaled-gd",
+                            tol=1e-12, options={"maxiter": 3000}) for o in (op, dense)]
+    assert runs[0].rel_error < 1e-8
+    np.testing.assert_allclose(runs[0].U @ runs[0].V.T, runs[1].U @ runs[1].V.T,
+                               rtol=0, atol=1e-9)
