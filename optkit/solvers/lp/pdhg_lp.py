@@ -22,9 +22,9 @@ _EPS_ZERO = 1e-10
 class PDHGLPOptions(LPOptions):
     """Options of :class:`PDHGLP` (``method="pdhg-lp"``)."""
 
-    restart: str = option("kkt", "Restart scheme, with PDLP's criteria on a measure of the "
-                          "restart candidate: 'kkt' (the primal-weighted KKT error), 'gap' "
-                          "(PDLP's normalized duality gap) or 'none'.",
+    restart: str = option("gap", "Restart scheme, with PDLP's criteria on a measure of the "
+                          "restart candidate: 'gap' (PDLP's normalized duality gap), 'kkt' "
+                          "(the primal-weighted KKT error, cheaper per check) or 'none'.",
                           kind=str, choices=("kkt", "gap", "none"))
     restart_sufficient: float = option(0.2, "beta_sufficient: restart when the candidate's "
                                        "error is at most this fraction of the error at "
@@ -124,16 +124,19 @@ class PDHGLP(LPSolver):
       the first is :math:`1/\|K\|_\infty`;
     * **adaptive restarts**, checked every ``check_every`` iterations: the
       restart candidate is the current iterate or the step-weighted average
-      since the last restart, whichever has the smaller error
-      :math:`\mu(z) = (\omega\|r_p\|^2 + \|r_d\|^2/\omega + \text{gap}^2)^{1/2}`
-      (``restart="kkt"``, the default: the KKT-error variant of PDLP's
-      scheme), or the normalized duality gap
-      :math:`\rho_{\|z - z^{n,0}\|_\omega}(z)` of PDLP (``restart="gap"``,
-      compared with the gap of the last restart point at its own radius);
-      restart to it when :math:`\mu \le 0.2\,\mu_{start}`
-      (sufficient), or :math:`\mu \le 0.8\,\mu_{start}` and :math:`\mu` grew
-      since the last check (necessary), or the period holds 36% of all
-      iterations (artificial);
+      since the last restart, whichever has the smaller restart measure
+      :math:`\mu`: by default PDLP's normalized duality gap
+      :math:`\mu(z) = \rho_{\|z - z^{n,0}\|_\omega}(z)` (the largest
+      :math:`L(x, \hat y) - L(\hat x, y)` over the :math:`\omega`-ball around
+      :math:`z` reaching back to the last restart point :math:`z^{n,0}`,
+      divided by its radius; the restart point's own value is taken at its
+      distance to the previous one), or with ``restart="kkt"`` the
+      primal-weighted KKT error
+      :math:`\mu(z) = (\omega\|r_p\|^2 + \|r_d\|^2/\omega + \text{gap}^2)^{1/2}`;
+      restart to it when :math:`\mu \le 0.2\,\mu_{start}` (sufficient), or
+      :math:`\mu \le 0.8\,\mu_{start}` and :math:`\mu` grew since the last
+      check (necessary), or the period holds 36% of all iterations
+      (artificial; the first restart is always this one);
     * **primal weight** at each restart:
       :math:`\omega \leftarrow \exp(\theta\log(\Delta y/\Delta x) + (1-\theta)\log\omega)`,
       :math:`\theta = 1/2`, with :math:`\Delta x, \Delta y` the moves since
