@@ -957,3 +957,255 @@ def matrix_sensing(
     if noise > 0:
         y = y + noise * rng.standard_normal(m)
     return MatrixSensingInstance(op, y, M)
+
+
+# ---------------------------------------------------------------------------
+# equality-constrained instances (methods of the "equality-constrained" family)
+# ---------------------------------------------------------------------------
+from .constrained import EqualityConstrainedProblem  # noqa: E402  (kept with its users)
+
+__all__ += ["ConstrainedLogistic", "constrained_logistic", "PoissonControl",
+            "poisson_control"]
+
+
+class ConstrainedLogistic(EqualityConstrainedProblem):
+    r"""Logistic regression under linear equality constraints.
+
+    .. math:: \min_x \frac1N \sum_{i=1}^N \log(1 + e^{-y_i a_i^T x})
+              + \frac{\text{reg}}{2}\|x\|^2 \quad \text{s.t.} \quad Cx = d,
+
+    the constrained-logistic experiment of Hong, Na, Mahoney and Kolar
+    (ICML 2023) with random constraints. Made by :func:`constrained_logistic`.
+    Oracles: ``fun, grad, fun_and_grad, hess`` (dense d x d), ``hessp``,
+    ``cons, jac, cons_and_jac`` (``jac`` is the dense m x d matrix C);
+    ``linear = True``.
+    """
+
+    linear = True
+
+    def __init__(self, X, y, C, d, reg=0.0, name="constrained-logistic"):
+        super().__init__(x0=np.zeros(X.shape[1]), name=name)
+        self.X = X
+        self.y = np.asarray(y, dtype=float)
+        self.C = np.asarray(C, dtype=float)
+        self.d = np.asarray(d, dtype=float)
+        self.reg = float(reg)
+        self.N = X.shape[0]
+
+    def _margins(self, x):
+        return self.y * np.asarray(self.X @ x).ravel()
+
+    def fun(self, x):
+        z = self._margins(x)
+        return float(np.mean(np.logaddexp(0.0, -z)) + 0.5 * self.reg * (x @ x))
+
+    def grad(self, x):
+        z = self._margins(x)
+        w = -self.y * _sigmoid(-z) / self.N
+        return np.asarray(self.X.T @ w).ravel() + self.reg * x
+
+    def fun_and_grad(self, x):
+        z = self._margins(x)
+        f = float(np.mean(np.logaddexp(0.0, -z)) + 0.5 * self.reg * (x @ x))
+        w = -self.y * _sigmoid(-z) / self.N
+        return f, np.asarray(self.X.T @ w).ravel() + self.reg * x
+
+    def _weights(self, x):
+        s = _sigmoid(self._margins(x))
+        return s * (1.0 - s) / self.N
+
+    def hess(self, x):
+        w = self._weights(x)
+        Xw = self.X.multiply(w[:, None]) if sp.issparse(self.X) else self.X * w[:, None]
+        H = np.asarray((self.X.T @ Xw).toarray() if sp.issparse(Xw) else self.X.T @ Xw)
+        return H + self.reg * np.eye(self.X.shape[1])
+
+    def hessp(self, x, v):
+        w = self._weights(x)
+        return np.asarray(self.X.T @ (w * np.asarray(self.X @ v).ravel())).ravel() + self.reg * v
+
+    def cons(self, x):
+        return self.C @ x - self.d
+
+    def jac(self, x):
+        return self.C
+
+    def cons_and_jac(self, x):
+        return self.C @ x - self.d, self.C
+
+
+def _sigmoid(t):
+    return 0.5 * (1.0 + np.tanh(0.5 * t))
+
+
+def constrained_logistic(X, y, n_constraints: int = 10, *, reg: float = 0.0, seed=None):
+    """Logistic regression on ``(X, y)`` under ``n_constraints`` random linear
+    equalities ``C x = d`` (a :class:`ConstrainedLogistic`).
+
+    ``C`` has i.i.d. N(0, 1) entries and ``d = C z`` for ``z ~ N(0, I/d)``, so
+    the constraints are consistent (full row rank almost surely when
+    ``n_constraints <= d``).
+
+    Parameters
+    ----------
+    X : ndarray or scipy.sparse matrix, shape (N, d)
+        Features (e.g. a LIBSVM set from :func:`optkit.problems.libsvm.load`).
+    y : array_like, shape (N,)
+        Labels in {-1, +1}.
+    n_constraints : int
+        Number m of equality constraints, ``1 <= m <= d``.
+    reg : float
+        Ridge weight (>= 0).
+    seed : None, int, SeedSequence or Generator
+
+    Returns
+    -------
+    ConstrainedLogistic
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from optkit.problems.synthetic import constrained_logistic
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.standard_normal((50, 6)); y = np.sign(rng.standard_normal(50))
+    >>> p = constrained_logistic(X, y, 2, seed=1)
+    >>> p.C.shape, p.family
+    ((2, 6), 'equality-constrained')
+    """
+    if not sp.issparse(X):
+        X = np.asarray(X, dtype=float)
+    if getattr(X, "ndim", 2) != 2:
+        raise ValueError(f"`X` must be a 2-D array, got shape {X.shape}.")
+    y = np.asarray(y, dtype=float).ravel()
+    if y.size != X.shape[0]:
+        raise ValueError(f"`y` has {y.size} entries; `X` has {X.shape[0]} rows.")
+    if not np.all(np.isin(y, (-1.0, 1.0))):
+        raise ValueError("`y` must hold labels in {-1, +1}.")
+    dim = X.shape[1]
+    m = _int_arg(n_constraints, "n_constraints")
+    if m > dim:
+        raise ValueError(f"`n_constraints` must be <= the number of features {dim}, got {m}.")
+    reg = _real_arg(reg, "reg")
+    if reg < 0:
+        raise ValueError(f"`reg` must be >= 0, got {reg}.")
+    rng = _rng(seed)
+    C = rng.standard_normal((m, dim))
+    d = C @ (rng.standard_normal(dim) / math.sqrt(dim))
+    return ConstrainedLogistic(X, y, C, d, reg=reg)
+
+
+class PoissonControl(EqualityConstrainedProblem):
+    r"""Distributed control of the Poisson equation on the unit square.
+
+    Unknowns: the state :math:`y` and the control :math:`u` on the
+    :math:`N \times N` interior grid (:math:`h = 1/(N+1)`, :math:`n = 2N^2`,
+    :math:`m = N^2`):
+
+    .. math:: \min_{y,u} \frac{1}{2}\|y - y_d\|^2 + \frac{\alpha}{2}\|u\|^2
+              \quad\text{s.t.}\quad A y - h^2 u = 0,
+
+    :math:`A` the 5-point stencil of :math:`-h^2\Delta` with homogeneous
+    Dirichlet conditions (the equation :math:`-\Delta y = u` multiplied by
+    :math:`h^2`), :math:`y_d(s,t) = \sin(2\pi s)\sin(\pi t)` (the discrete
+    :math:`L^2` objective divided by :math:`h^2`, which keeps the KKT matrix
+    better scaled). A convex QP:
+    one exact Newton step solves it. Made by :func:`poisson_control`.
+
+    With ``matrix_free`` the problem gives only ``hessp`` and a
+    :class:`~scipy.sparse.linalg.LinearOperator` Jacobian (methods then never
+    form the KKT matrix); otherwise ``hess`` and ``jac`` are sparse CSR.
+    """
+
+    linear = True
+
+    def __init__(self, N, alpha, matrix_free=False):
+        super().__init__(name=f"poisson-control-{N}")
+        self.N_grid = N
+        self.alpha = float(alpha)
+        self.h = 1.0 / (N + 1)
+        t = np.arange(1, N + 1) * self.h
+        S, T = np.meshgrid(t, t, indexing="ij")
+        self.y_d = (np.sin(2 * np.pi * S) * np.sin(np.pi * T)).ravel()
+        one = sp.identity(N, format="csr")
+        tri = sp.diags([-np.ones(N - 1), 2 * np.ones(N), -np.ones(N - 1)], [-1, 0, 1],
+                       format="csr")
+        self.A = (sp.kron(tri, one) + sp.kron(one, tri)).tocsr()
+        self.n_state = N * N
+        h2 = self.h ** 2
+        self._J = sp.hstack([self.A, -h2 * sp.identity(N * N)], format="csr")
+        self._hdiag = np.concatenate([np.ones(N * N), np.full(N * N, self.alpha)])
+        self.matrix_free = bool(matrix_free)
+        self.x0 = np.zeros(2 * N * N)
+        if self.matrix_free:
+            self.hess = None           # only products: the matrix-free path
+            J = self._J
+            self._op = sp.linalg.aslinearoperator(J)
+
+    def provides(self, oracle, _seen=frozenset()):
+        if self.matrix_free and oracle in ("hess", "lagrangian_hess", "cons_hess"):
+            return False
+        return super().provides(oracle, _seen)
+
+    def _split(self, x):
+        k = self.n_state
+        return x[:k], x[k:]
+
+    def fun(self, x):
+        y, u = self._split(x)
+        e = y - self.y_d
+        return float(0.5 * (e @ e + self.alpha * (u @ u)))
+
+    def grad(self, x):
+        y, u = self._split(x)
+        return np.concatenate([y - self.y_d, self.alpha * u])
+
+    def hess(self, x):
+        return sp.diags(self._hdiag, format="csr")
+
+    def hessp(self, x, v):
+        return self._hdiag * np.asarray(v)
+
+    def cons(self, x):
+        return self._J @ x
+
+    def jac(self, x):
+        return self._op if self.matrix_free else self._J
+
+    def kkt_matrix(self):
+        """The KKT matrix ``[[H, J^T], [J, 0]]`` (sparse CSR; for reference solves)."""
+        H = sp.diags(self._hdiag, format="csr")
+        return sp.bmat([[H, self._J.T], [self._J, None]], format="csr")
+
+    def kkt_rhs(self):
+        """Right-hand side of the KKT system whose solution is the optimum."""
+        q = np.concatenate([-self.y_d, np.zeros(self.n_state)])
+        return np.concatenate([-q, np.zeros(self.n_state)])
+
+
+def poisson_control(N: int = 32, *, alpha: float = 1e-2, matrix_free: bool = False):
+    """The Poisson distributed-control problem on an ``N x N`` grid
+    (a :class:`PoissonControl`; n = 2 N^2 unknowns, m = N^2 constraints).
+
+    Parameters
+    ----------
+    N : int
+        Interior grid points per side (>= 2).
+    alpha : float
+        Control cost (> 0).
+    matrix_free : bool
+        Give only Hessian-vector products and a LinearOperator Jacobian.
+
+    Returns
+    -------
+    PoissonControl
+
+    Examples
+    --------
+    >>> from optkit.problems.synthetic import poisson_control
+    >>> p = poisson_control(8)
+    >>> p.x0.size, p.cons(p.x0).size
+    (128, 64)
+    """
+    N = _int_arg(N, "N", minimum=2)
+    alpha = _positive(alpha, "alpha")
+    return PoissonControl(N, alpha, matrix_free=matrix_free)

@@ -52,7 +52,7 @@ def _jv(J, v) -> np.ndarray:
 
 
 class EqualityOracle(Oracle):
-    """Counted front of an :class:`~optkit.problems.EqualityConstrainedProblem`.
+    r"""Counted front of an :class:`~optkit.problems.EqualityConstrainedProblem`.
 
     Attributes
     ----------
@@ -247,7 +247,7 @@ class ALOptions(Options):
                               low_inclusive=False)
     licq_tol: float = option(1e-10, "At x0, sigma_min(J) <= licq_tol * max(1, "
                              "sigma_max(J)) stops the run (LICQ fails); checked densely "
-                             "when m * n <= 4e6.", low=0.0)
+                             "when m * n <= 2e5, by a sparse LU of J J^T otherwise.", low=0.0)
 
 
 class ExactALBase(Solver):
@@ -400,9 +400,13 @@ class ExactALBase(Solver):
                     start = cand
                     continue
                 if self.inexact and out.capped:
-                    reason = (f"the sketch solver reached its cap ({out.steps} steps) before "
-                              f"||K Delta + grad L|| <= {theta:.2e} ||grad L|| (residual "
-                              f"{out.residual:.2e}); raise max_sketch_epochs")
+                    return dataclasses.replace(
+                        state, advanced=1, failure=(
+                            f"the sketch solver reached its cap ({out.steps} steps) before "
+                            f"||K Delta + grad L|| <= {theta:.2e} ||grad L|| (residual "
+                            f"{out.residual:.2e} vs {theta * kkt:.2e}) and its direction is "
+                            "not a descent direction of the merit; raise max_sketch_epochs "
+                            "or use exact-al"))
             else:
                 reason = ("the KKT matrix is singular (LICQ or second-order sufficiency "
                           "may fail)")
@@ -503,13 +507,24 @@ def _nonfinite(f, g, c, J):
     return None
 
 
+_DENSE_BELOW = 200_000        # m * n under which J is checked and solved densely
+
+
 def _licq_failure(J, m, n, tol):
     if m == 0:
         return None
     if m > n:
         return (f"LICQ fails at x0: {m} constraints on {n} variables (the Jacobian cannot "
                 "have full row rank).")
-    if isinstance(J, spla.LinearOperator) or m * n > 4_000_000:
+    if isinstance(J, spla.LinearOperator):
+        return None
+    if m * n > _DENSE_BELOW and sp.issparse(J):
+        try:
+            spla.splu(sp.csc_matrix(J @ J.T))
+        except RuntimeError:
+            return (f"LICQ fails at x0: the constraint Jacobian ({m} x {n}) is rank "
+                    "deficient (J J^T is singular); remove dependent constraints or start "
+                    "elsewhere.")
         return None
     Jd = J.toarray() if sp.issparse(J) else J
     s = np.linalg.svd(Jd, compute_uv=False)
@@ -522,11 +537,15 @@ def _licq_failure(J, m, n, tol):
 
 
 def _initial_multipliers(g, J, how):
+    """Least-squares multipliers argmin ||g + J^T lam|| (dense, or from the
+    sparse normal equations J J^T lam = -J g); zeros matrix-free."""
     m = J.shape[0]
-    if how == "zeros" or m == 0:
+    if how == "zeros" or m == 0 or isinstance(J, spla.LinearOperator):
         return np.zeros(m)
-    if not isinstance(J, spla.LinearOperator) and J.shape[0] * J.shape[1] <= 4_000_000:
-        Jd = J.toarray() if sp.issparse(J) else J
-        return np.linalg.lstsq(Jd.T, -g, rcond=None)[0]
-    A = spla.aslinearoperator(J).T
-    return spla.lsqr(A, -g, atol=1e-10, btol=1e-10, iter_lim=100)[0]
+    if J.shape[0] * J.shape[1] > _DENSE_BELOW and sp.issparse(J):
+        try:
+            return spla.splu(sp.csc_matrix(J @ J.T)).solve(-np.asarray(J @ g).ravel())
+        except RuntimeError:
+            return np.zeros(m)
+    Jd = J.toarray() if sp.issparse(J) else J
+    return np.linalg.lstsq(Jd.T, -g, rcond=None)[0]

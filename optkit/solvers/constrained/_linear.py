@@ -74,6 +74,9 @@ class KKTSystem:
             self.K = sp.bmat([[Hs, Js.T], [Js, None]], format="csr")
             self.K.sort_indices()
             self.nnz = int(self.K.nnz)
+            # small systems: rows read from a dense copy (sparse row slicing costs
+            # more than the arithmetic of a block step)
+            self._dense = self.K.toarray() if self.N <= 2000 else None
         else:
             self.H = H
             self.nnz = None          # unknown: operator applications are not counted in flops
@@ -104,7 +107,7 @@ class KKTSystem:
         """Rows ``B`` of K (sparse for the assembled matrix; dense from
         columns ``K e_i`` on the matrix-free path, K being symmetric)."""
         if self.K is not None:
-            return self.K[B]
+            return self.K[B] if self._dense is None else self._dense[B]
         E = np.zeros((self.N, len(B)))
         E[B, np.arange(len(B))] = 1.0
         return self.matmat(E).T
@@ -215,7 +218,7 @@ def sketch_solve(system: KKTSystem, b: np.ndarray, tol: float, start, rng, *,
                     G = G.toarray() if sp.issparse(G) else np.asarray(G)
                     y = np.linalg.lstsq(G, rB, rcond=None)[0]
                     x -= np.ravel(KB.T @ y)
-                    nnzB = KB.nnz if sp.issparse(KB) else KB.size
+                    nnzB = KB.nnz if sp.issparse(KB) else np.count_nonzero(KB)
                     flops += 2.0 * nnzB * (len(B) + 2) + len(B) ** 3
             steps += nb
             resid = b - system.matvec(x)

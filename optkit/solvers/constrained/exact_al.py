@@ -57,7 +57,7 @@ class ExactAL(ExactALBase):
     Cost per iteration: one Lagrangian Hessian (or products), one sparse LU
     of the (n + m) x (n + m) KKT matrix, and per line-search trial one f,
     gradient, c and Jacobian. LICQ is checked at x0 (dense SVD when
-    m n <= 4e6): a rank-deficient Jacobian stops the run with status 5.
+    m n <= 2e5, else a sparse LU of J J^T): a rank-deficient Jacobian stops the run with status 5.
 
     References
     ----------
