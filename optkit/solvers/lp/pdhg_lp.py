@@ -10,7 +10,7 @@ import numpy as np
 from ..._core.options import option
 from ..._core.registry import register
 from ..._core.solver import State
-from ._common import LPIterate, LPOptions, LPSolver
+from ._common import LPOptions, LPSolver
 
 __all__ = ["PDHGLP", "PDHGLPOptions", "PDHGLPState"]
 
