@@ -14,7 +14,9 @@ on the assignment LP, in one process.
 2. Assignment LP relaxation (``SaddleProblem.assignment``, costs uniform in
    [0, 1]): iterations of ``adaptive-pdhg`` and ``pdhg`` (Chambolle-Pock,
    tau sigma ||K||^2 = 0.98) to a normalized residual of 1e-2, 1e-3, 1e-4, and
-   whether the rounded point is ``linear_sum_assignment``'s permutation.
+   whether the rounded point is ``linear_sum_assignment``'s permutation; the
+   residual reached when the iteration budget ``--assign-maxiter`` (or
+   ``--maxtime``) ran out.
 
 Run: ``python benchmarks/saddle.py`` (``--games 1000 3000 --assign 500 2000``),
 ``--quick`` for a small run (games 200 500, assignment 50 100).
@@ -120,7 +122,7 @@ def assignment_table(sizes, maxtime, maxiter):
     targets = (1e-2, 1e-3, 1e-4)
     print("\n2. Assignment LP: iterations to a normalized residual (adaptive-pdhg vs pdhg)")
     print(f"{'n':>6} {'method':>14} {'it(1e-2)':>9} {'it(1e-3)':>9} {'it(1e-4)':>9} "
-          f"{'s/iter':>8} {'tau*sigma':>10} {'perm ok':>8}")
+          f"{'final res':>10} {'iters':>6} {'s/iter':>8} {'tau*sigma':>10} {'perm ok':>8}")
     for n in sizes:
         C = np.random.default_rng(n).random((n, n))
         rows, cols = linear_sum_assignment(C)
@@ -134,7 +136,8 @@ def assignment_table(sizes, maxtime, maxiter):
             spi = res.time / max(res.nit, 1)
             ts = float(np.max(res.tau) * np.max(res.sigma))
             print(f"{n:>6} {method:>14} " + " ".join(f"{fmt(v, '{:d}'):>9}" for v in its[method])
-                  + f" {spi:>8.3f} {ts:>10.3g} {str(perm):>8}")
+                  + f" {res.certificate:>10.2e} {res.nit:>6} {spi:>8.3f} {ts:>10.3g} "
+                  f"{str(perm):>8}")
         ratio = [None if (a is None or b is None) else a / b
                  for a, b in zip(its["pdhg"], its["adaptive-pdhg"])]
         print(f"{'':>6} {'pdhg/adaptive':>14} " + " ".join(f"{fmt(r):>9}" for r in ratio))
