@@ -53,7 +53,7 @@ def kaczmarz_csr_reference(K, b, delta, rows):
         nrm = float(row.multiply(row).sum())
         if nrm == 0.0:
             continue
-        resid = float(row @ delta) - b[i]
+        resid = float((row @ delta)[0]) - b[i]
         delta[row.indices] -= (resid / nrm) * row.data
     return delta
 

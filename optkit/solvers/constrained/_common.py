@@ -149,6 +149,13 @@ class EqualityOracle(Oracle):
                 self.constr_nhev += 1
                 Hc = p.cons_hess(x, lam)
                 H = H + Hc
+        elif not (p.provides("hessp") and (p.linear or p.provides("cons_hessp"))) \
+                and self.n <= 200:
+            # no second derivatives, small n: the matrix from n differences of grad L,
+            # symmetrized (a Krylov solve on an inexact difference operator stagnates)
+            cols = [self.lagrangian_hessp(x, lam, e) for e in np.eye(self.n)]
+            H = np.column_stack(cols)
+            return 0.5 * (H + H.T)
         else:
             return None
         if isinstance(H, spla.LinearOperator):
@@ -357,9 +364,12 @@ class ExactALBase(Solver):
         reason = None
         d = None
         while True:
+            # with B = H + delta I the nu-term adds nu delta dx^T B dx to the slope, which
+            # offsets the -dx^T B dx of the Lagrangian part unless nu delta < 1
+            nu_k = nu if delta_reg == 0.0 else min(nu, 0.5 / delta_reg)
             # merit gradient = (gx0 + mu * gmu, gl)
-            gx0 = rx + nu * Hrx
-            gl = c + nu * Jrx
+            gx0 = rx + nu_k * Hrx
+            gl = c + nu_k * Jrx
             system = KKTSystem(H, hvp, J, delta_reg, n, m)
             out = self.newton_solve(system, b, theta * kkt, start, rng)
             flops += out.flops
@@ -421,13 +431,13 @@ class ExactALBase(Solver):
                 state, advanced=1, failure=f"no descent direction for the merit: {reason} "
                 f"(Hessian regularization up to delta_max = {opts.delta_max:g}, nu down to "
                 f"{nu:.1e}).")
-        merit0 = _merit(state.fun, lam, c, rx, mu, nu)
+        merit0 = _merit(state.fun, lam, c, rx, mu, nu_k)
         slope = float((gx0 + mu * gmu) @ d[:n] + gl @ d[n:])
         alpha = 1.0
         for _ in range(opts.max_backtracks):
             xt = x + alpha * d[:n]
             lt = lam + alpha * d[n:]
-            trial = self._evaluate(xt, lt, mu, nu)
+            trial = self._evaluate(xt, lt, mu, nu_k)
             if trial is not None and trial[0] <= merit0 + opts.armijo * alpha * slope:
                 break
             alpha *= opts.backtrack
