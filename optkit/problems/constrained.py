@@ -43,8 +43,11 @@ __all__ = ["EqualityConstrainedProblem", "ConstrainedProblem", "KKTPoint"]
 
 
 class KKTPoint(NamedTuple):
-    """Primal-dual iterate of the equality-constrained methods: ``x`` (n,) and
-    the multipliers ``lam`` (m,) of :math:`L(x, \\lambda) = f(x) + \\lambda^T c(x)`."""
+    """Primal-dual iterate of the equality-constrained methods.
+
+    ``x`` (n,) and the multipliers ``lam`` (m,) of
+    :math:`L(x, \\lambda) = f(x) + \\lambda^T c(x)`.
+    """
 
     x: np.ndarray
     lam: np.ndarray
@@ -196,9 +199,20 @@ class EqualityConstrainedProblem(_OracleProblem):
         return super().provides(oracle, _seen)
 
     def as_start(self, x0):
-        """``x0`` as a start: a flat vector x of shape (n,) (the multipliers are
-        then estimated by the method), or a pair ``(x, lam)`` /
-        :class:`KKTPoint` with multipliers of shape (m,) (fresh copies).
+        """``x0`` validated as a start: a flat x, or a pair ``(x, lam)``.
+
+        A flat vector x of shape (n,) (the multipliers are then estimated by
+        the method), or a pair ``(x, lam)`` / :class:`KKTPoint` with
+        multipliers of shape (m,) (fresh copies).
+
+        Parameters
+        ----------
+        x0 : array_like or tuple
+            The start.
+
+        Returns
+        -------
+        ndarray or KKTPoint
 
         Raises
         ------
@@ -229,11 +243,25 @@ class EqualityConstrainedProblem(_OracleProblem):
 
     @classmethod
     def from_callables(cls, smooth, options, method):
-        """The problem ``minimize(fun, x0, jac=..., hess=..., constraints=...,
-        method=...)`` means: ``options["constraints"]`` (scipy's
-        ``NonlinearConstraint``, ``LinearConstraint`` with ``lb == ub``, legacy
-        ``{'type': 'eq', 'fun', 'jac'}`` dicts, or a list of them) is popped;
-        the rest is returned for the method.
+        """The problem that ``minimize(fun, x0, constraints=..., method=...)`` means.
+
+        ``options["constraints"]`` (scipy's ``NonlinearConstraint``,
+        ``LinearConstraint`` with ``lb == ub``, legacy ``{'type': 'eq', 'fun',
+        'jac'}`` dicts, or a list of them) is popped; the rest is returned for
+        the method.
+
+        Parameters
+        ----------
+        smooth : SmoothProblem
+            The objective's callables.
+        options : dict or None
+            The caller's options, with ``"constraints"``.
+        method : str
+            The method's name (for messages).
+
+        Returns
+        -------
+        (EqualityConstrainedProblem, dict)
 
         Raises
         ------

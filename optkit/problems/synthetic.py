@@ -1039,8 +1039,9 @@ def _sigmoid(t):
 
 
 def constrained_logistic(X, y, n_constraints: int = 10, *, reg: float = 0.0, seed=None):
-    """Logistic regression on ``(X, y)`` under ``n_constraints`` random linear
-    equalities ``C x = d`` (a :class:`ConstrainedLogistic`).
+    """Logistic regression on ``(X, y)`` under random linear equalities ``C x = d``.
+
+    Returns a :class:`ConstrainedLogistic` with ``n_constraints`` rows.
 
     ``C`` has i.i.d. N(0, 1) entries and ``d = C z`` for ``z ~ N(0, I/d)``, so
     the constraints are consistent (full row rank almost surely when
@@ -1183,8 +1184,9 @@ class PoissonControl(EqualityConstrainedProblem):
 
 
 def poisson_control(N: int = 32, *, alpha: float = 1e-2, matrix_free: bool = False):
-    """The Poisson distributed-control problem on an ``N x N`` grid
-    (a :class:`PoissonControl`; n = 2 N^2 unknowns, m = N^2 constraints).
+    """The Poisson distributed-control problem on an ``N x N`` grid.
+
+    A :class:`PoissonControl`; n = 2 N^2 unknowns, m = N^2 constraints.
 
     Parameters
     ----------

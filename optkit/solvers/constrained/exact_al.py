@@ -18,8 +18,7 @@ class ExactALOptions(ALOptions):
 
 @register
 class ExactAL(ExactALBase):
-    r"""Newton's method on the KKT conditions, globalized by a line search on
-    the differentiable exact augmented Lagrangian; exact linear solves.
+    r"""Newton-KKT steps with exact solves, line search on an exact augmented Lagrangian.
 
     For :math:`\min f(x)` s.t. :math:`c(x) = 0` with
     :math:`L = f + \lambda^T c`, iteration k solves

@@ -42,9 +42,9 @@ class ExactALSketchOptions(ALOptions):
 
 @register
 class ExactALSketch(ExactALBase):
-    r"""AdaSketch-Newton: Newton-KKT steps solved by randomized iterative
-    sketching to an adaptive accuracy, globalized by the differentiable exact
-    augmented Lagrangian.
+    r"""AdaSketch-Newton: Newton-KKT steps by randomized sketching to an adaptive accuracy.
+
+    The steps are globalized by the differentiable exact augmented Lagrangian.
 
     The KKT system :math:`K_k \Delta = b_k = -(\nabla_x L_k, c_k)` (as in
     ``exact-al``) is solved by sketch-and-project from
