@@ -45,8 +45,8 @@ def problem():
     def check(res):
         np.testing.assert_allclose(res.x, ref.x, rtol=0, atol=1e-7)
         np.testing.assert_allclose(res.lam, ref.v[0], rtol=0, atol=1e-6)
-        assert res.constr_violation <= 1e-10
+        assert res.constr_violation <= 1e-9
 
-    return dict(problem=p, x0=x0, check=check,
+    return dict(problem=p, x0=x0, check=check, tol=1e-9,
                 counters={"nfev": fun, "njev": grad, "nhev": hess, "constr_nfev": cons,
                           "constr_njev": jac, "constr_nhev": cons_hess})
