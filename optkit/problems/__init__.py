@@ -11,7 +11,7 @@ and one module per family: :mod:`~optkit.problems.saddle`, :mod:`~optkit.problem
 
 from . import cutest, glm, libsvm, synthetic
 from .base import Problem, SmoothProblem
-from .constrained import ConstrainedProblem, EqualityConstrainedProblem
+from .constrained import ConstrainedProblem, EqualityConstrainedProblem, KKTPoint
 from .glm import LeastSquares, LogisticRegression, SoftmaxRegression
 from .composite import CompositeProblem, ElasticNet, L1LogisticRegression, Lasso
 from .ot import OTProblem
@@ -28,7 +28,7 @@ from .bilevel_data import HyperCleaning, L2HyperOpt
 from .dc import DCProblem, DSProblem
 from .lowrank import LowRankProblem, Factors, SymmetricFactor, SensingOperator
 
-__all__ = ["Problem", "SmoothProblem", "EqualityConstrainedProblem", "ConstrainedProblem",
+__all__ = ["Problem", "SmoothProblem", "EqualityConstrainedProblem", "ConstrainedProblem", "KKTPoint",
            "LogisticRegression", "SoftmaxRegression", "LeastSquares",
            "CompositeProblem", "Lasso", "ElasticNet", "L1LogisticRegression", "OTProblem",
            "LMOProblem", "FractionalProblem", "sets", "geometry", "Geometry", "ConvexSet",
