@@ -727,6 +727,9 @@ class _CUTEstOracles:
             return self._raw.hess_available
         if oracle == "lagrangian_hess":
             return self._raw.hess_available and self._raw.cons_hess_available
+        if oracle in ("cons_hess", "cons_hessp"):
+            # the backends give the Lagrangian Hessian, not the constraint part alone
+            return False
         return True
 
     # objective ---------------------------------------------------------------

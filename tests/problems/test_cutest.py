@@ -314,3 +314,11 @@ def test_pycutest_backend_absent_is_a_clear_error():
         cutest.load("HS40", backend="pycutest")
     with pytest.raises(ValueError, match="backend"):
         cutest.load("HS40", backend="fortran")
+
+
+def test_equality_problem_does_not_claim_constraint_hessians():
+    # the backends give the Lagrangian Hessian only; claiming cons_hess/cons_hessp would
+    # send a method to an oracle that raises
+    p = cutest.load("HS28")
+    assert p.provides("cons") and p.provides("jac")
+    assert not p.provides("cons_hess") and not p.provides("cons_hessp")
