@@ -159,22 +159,25 @@ def _no_constraints(constraints) -> bool:
     return isinstance(constraints, (list, tuple)) and len(constraints) == 0
 
 
+def _accepts_constraints(solver_cls) -> bool:
+    return getattr(family_problem(solver_cls.family), "accepts_constraints", False)
+
+
 def _constrained_solver(fun_or_problem, solver_cls):
     """The solver class for a call with ``constraints=``: callables, and a
     method whose family's problem class accepts constraints."""
     if isinstance(fun_or_problem, Problem):
         raise TypeError("`constraints` is only for callables; a problem object carries its "
                         "own constraints.")
-    takers = [name for name in methods()
-              if getattr(family_problem(get_solver(name).family), "accepts_constraints", False)]
+    if solver_cls is not None and _accepts_constraints(solver_cls):
+        return solver_cls
+    # the list of methods that take constraints is only needed for the message
+    takers = ", ".join(name for name in methods() if _accepts_constraints(get_solver(name)))
     if solver_cls is None:
         raise ValueError("`method` is required with `constraints`; methods that accept "
-                         f"constraints: {', '.join(takers) or 'none'}.")
-    if not getattr(family_problem(solver_cls.family), "accepts_constraints", False):
-        raise ValueError(
-            f"Method {solver_cls.name!r} does not handle `constraints`; methods that do: "
-            f"{', '.join(takers) or 'none'}.")
-    return solver_cls
+                         f"constraints: {takers or 'none'}.")
+    raise ValueError(f"Method {solver_cls.name!r} does not handle `constraints`; methods "
+                     f"that do: {takers or 'none'}.")
 
 
 def _check_fit(solver_cls, problem: Problem, method_options=None) -> None:
