@@ -123,14 +123,14 @@ def test_bad_jac_value():
         optkit.minimize(rosen, [0.0, 0.0], "gm", jac="cs")
 
 
-@pytest.mark.parametrize("tol", [0.0, -1e-3, np.nan, np.inf])
+@pytest.mark.parametrize("tol", [-1e-3, -0.0 - 1e-300, np.nan, np.inf])
 def test_bad_tol(tol):
-    with pytest.raises(ValueError, match="`tol` must be a positive finite number"):
+    with pytest.raises(ValueError, match="`tol` must be a finite number >= 0"):
         optkit.minimize(rosen, [0.0, 0.0], "gm", jac=rosen_der, tol=tol)
 
 
 def test_tol_wrong_type():
-    with pytest.raises(TypeError, match="`tol` must be a positive real number"):
+    with pytest.raises(TypeError, match="`tol` must be a real number >= 0"):
         optkit.minimize(rosen, [0.0, 0.0], "gm", jac=rosen_der, tol="small")
 
 
@@ -215,3 +215,11 @@ def test_empty_constraints_are_no_constraints():
     res = optkit.minimize(lambda x: x @ x, np.ones(2), "fgm", jac=lambda x: 2 * x,
                           constraints=[], tol=1e-10)
     assert np.allclose(res.x, 0.0, atol=1e-8)
+
+
+@pytest.mark.parametrize("method", ["gm", "fgm", "krylov-gm"])
+def test_tol_zero_runs_to_maxiter(method):
+    # POT's stopThr=0 idiom: tol=0 means "run exactly maxiter iterations"
+    res = optkit.minimize(rosen, [-1.2, 1.0], method, jac=rosen_der, tol=0,
+                          options={"maxiter": 7})
+    assert res.status == 1 and res.nit == 7

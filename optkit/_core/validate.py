@@ -32,12 +32,17 @@ def as_x0(x0, name: str = "x0") -> np.ndarray:
 
 
 def check_tol(tol, name: str = "tol") -> float:
-    """A positive, finite tolerance."""
+    """A finite tolerance >= 0.
+
+    ``tol = 0`` is accepted and means "run to ``maxiter``" (POT's
+    ``stopThr=0`` idiom): a certificate is never negative, so the run stops
+    with status 0 only on an exactly zero certificate (an exact solution).
+    """
     if not isinstance(tol, numbers.Real) or isinstance(tol, bool):
-        raise TypeError(f"`{name}` must be a positive real number, got {type(tol).__name__}.")
+        raise TypeError(f"`{name}` must be a real number >= 0, got {type(tol).__name__}.")
     tol = float(tol)
-    if not (tol > 0 and math.isfinite(tol)):
-        raise ValueError(f"`{name}` must be a positive finite number, got {tol!r}.")
+    if not (tol >= 0 and math.isfinite(tol)):
+        raise ValueError(f"`{name}` must be a finite number >= 0, got {tol!r}.")
     return tol
 
 
