@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import scipy.optimize
-from scipy.optimize import OptimizeWarning, rosen, rosen_der
+from scipy.optimize import OptimizeWarning, rosen, rosen_der, rosen_hess
 
 import optkit
 
@@ -220,6 +220,6 @@ def test_empty_constraints_are_no_constraints():
 @pytest.mark.parametrize("method", ["gm", "fgm", "krylov-gm"])
 def test_tol_zero_runs_to_maxiter(method):
     # POT's stopThr=0 idiom: tol=0 means "run exactly maxiter iterations"
-    res = optkit.minimize(rosen, [-1.2, 1.0], method, jac=rosen_der, tol=0,
-                          options={"maxiter": 7})
+    res = optkit.minimize(rosen, [-1.2, 1.0], method, jac=rosen_der, hess=rosen_hess,
+                          tol=0, options={"maxiter": 7})
     assert res.status == 1 and res.nit == 7
