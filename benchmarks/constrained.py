@@ -91,7 +91,7 @@ def run_optkit(p, method, budget):
     return r.x, r.nfev, r.constr_nfev, time.perf_counter() - t
 
 
-def cutest_part(names, budget, plot):
+def cutest_part(names, budget, plot, methods=METHODS):
     rows = {}
     for name in names:
         try:
@@ -102,7 +102,7 @@ def cutest_part(names, budget, plot):
         if p.m_eq == 0 or p.n > 100:
             continue
         rows[name] = {}
-        for m in METHODS:
+        for m in methods:
             runner = run_scipy if m in ("trust-constr", "SLSQP") else run_optkit
             try:
                 x, nf, nc, t = runner(p, m, budget)
@@ -112,12 +112,12 @@ def cutest_part(names, budget, plot):
             rows[name][m] = (k <= 1e-6 and t <= budget, nf, nc, t, k)
         print(f"{name:10s} n={p.n:3d} m={p.m_eq:3d} " + "  ".join(
             f"{m}:{'ok' if rows[name][m][0] else '--'} f{rows[name][m][1]} "
-            f"kkt={rows[name][m][4]:.1e}" for m in METHODS), flush=True)
+            f"kkt={rows[name][m][4]:.1e}" for m in methods), flush=True)
     print(f"\nCUTEst equality problems, n <= 100: {len(rows)} problems, KKT <= 1e-6, "
           f"{budget:g} s each")
-    both = [n for n in rows if all(rows[n][m][0] for m in METHODS)]
+    both = [n for n in rows if all(rows[n][m][0] for m in methods)]
     print(f"{'method':18s} {'solved':>8s} {'f evals*':>10s} {'c evals*':>10s} {'time*':>8s}")
-    for m in METHODS:
+    for m in methods:
         solved = sum(rows[n][m][0] for n in rows)
         fe = sum(rows[n][m][1] for n in both)
         ce = sum(rows[n][m][2] for n in both)
@@ -129,13 +129,13 @@ def cutest_part(names, budget, plot):
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
 
-        cost = np.array([[rows[n][m][1] if rows[n][m][0] else np.inf for m in METHODS]
+        cost = np.array([[rows[n][m][1] if rows[n][m][0] else np.inf for m in methods]
                          for n in rows], dtype=float)
         best = np.min(cost, axis=1, keepdims=True)
         ratio = cost / np.where(np.isfinite(best), best, np.inf)
         taus = np.logspace(0, 3, 200)
         fig, ax = plt.subplots(figsize=(6, 4))
-        for j, m in enumerate(METHODS):
+        for j, m in enumerate(methods):
             ax.step(taus, [(ratio[:, j] <= t).mean() for t in taus], where="post", label=m)
         ax.set_xscale("log")
         ax.set_xlabel("tau (f evaluations / best)")
@@ -231,11 +231,17 @@ def main():
     ap.add_argument("--budget", type=float, default=60.0)
     ap.add_argument("--plot", default="/tmp/constrained_profile.png")
     ap.add_argument("--parts", default="cutest,pde,logistic")
+    ap.add_argument("--methods", default=",".join(METHODS),
+                    help="CUTEst part: comma-separated methods")
+    ap.add_argument("--problems", default=None,
+                    help="CUTEst part: comma-separated problem names (default: all)")
     a = ap.parse_args()
     parts = a.parts.split(",")
     if "cutest" in parts:
         names = QUICK if a.quick else cutest.select("equality", n_max=100)
-        cutest_part(names, a.budget, a.plot)
+        if a.problems:
+            names = a.problems.split(",")
+        cutest_part(names, a.budget, a.plot, tuple(a.methods.split(",")))
     if "pde" in parts:
         pde_part((16, 32) if a.quick else (64, 128, 256), a.budget)
     if "logistic" in parts:

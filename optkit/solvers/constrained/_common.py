@@ -410,13 +410,13 @@ class ExactALBase(Solver):
                     start = cand
                     continue
                 if self.inexact and out.capped:
-                    return dataclasses.replace(
-                        state, advanced=1, failure=(
-                            f"the sketch solver reached its cap ({out.steps} steps) before "
-                            f"||K Delta + grad L|| <= {theta:.2e} ||grad L|| (residual "
-                            f"{out.residual:.2e} vs {theta * kkt:.2e}) and its direction is "
-                            "not a descent direction of the merit; raise max_sketch_epochs "
-                            "or use exact-al"))
+                    # a capped sketch solve is usually a (near-)singular or badly
+                    # conditioned K: regularize the Hessian block as for a singular
+                    # factorization instead of stopping
+                    reason = (f"the sketch solver reached its cap ({out.steps} steps) "
+                              f"before ||K Delta + grad L|| <= {theta:.2e} ||grad L|| "
+                              f"(residual {out.residual:.2e} vs {theta * kkt:.2e}); raise "
+                              "max_sketch_epochs or use exact-al")
             else:
                 reason = ("the KKT matrix is singular (LICQ or second-order sufficiency "
                           "may fail)")
