@@ -18,6 +18,9 @@ def as_x0(x0, name: str = "x0") -> np.ndarray:
     ValueError
         When ``x0`` is not 1-D, is empty, or has NaN/inf entries.
     """
+    if np.iscomplexobj(x0):
+        raise TypeError(f"`{name}` must be an array of real numbers, got complex values; "
+                        "pass its real part explicitly if that is what you mean.")
     try:
         x = np.atleast_1d(np.array(x0, dtype=float, copy=True))
     except (TypeError, ValueError) as exc:

@@ -419,6 +419,26 @@ class CompositeProblem(Problem):
         self.smooth = smooth
         self.penalty = penalty
 
+    def as_start(self, x0):
+        """``x0`` validated as a flat float vector of the problem's dimension.
+
+        Parameters
+        ----------
+        x0 : array_like
+            The starting point.
+
+        Returns
+        -------
+        numpy.ndarray
+        """
+        x0 = super().as_start(x0)
+        d = getattr(self.smooth, "dim", None)
+        if d is None and self.x0 is not None:
+            d = self.x0.size
+        if d is not None and x0.size != d:
+            raise ValueError(f"`x0` has {x0.size} entries but the problem has dimension {d}.")
+        return x0
+
     def provides(self, oracle: str) -> bool:
         if oracle == "prox":
             return True

@@ -17,6 +17,7 @@ from typing import NamedTuple
 
 import numpy as np
 import scipy.sparse as sp
+from ._data import check_sparse_structure as _check_sparse_structure, check_real as _check_real
 
 from .base import Problem
 
@@ -137,7 +138,8 @@ class SensingOperator:
         n1, n2 = _check_shape(shape)
         self.shape = (n1, n2)
         if sp.issparse(matrices):
-            A = sp.csr_matrix(matrices, dtype=np.float64)
+            _check_real(matrices, "matrices")
+            A = sp.csr_matrix(_check_sparse_structure(matrices, "matrices"), dtype=np.float64)
             A.sum_duplicates()
             A.sort_indices()
             if not np.isfinite(A.data).all():
@@ -415,7 +417,8 @@ class LowRankProblem(Problem):
         entries of a COO matrix are summed (scipy's own convention)."""
         if not sp.issparse(S):
             raise TypeError(f"`S` must be a scipy.sparse matrix, got {type(S).__name__}.")
-        coo = sp.coo_matrix(S)
+        _check_real(S, "S")
+        coo = sp.coo_matrix(_check_sparse_structure(S, "S"))
         if coo.dtype.kind not in "biuf":
             raise TypeError(f"`S` must hold real numbers, got dtype {coo.dtype}.")
         return cls.completion(coo.row, coo.col, coo.data, coo.shape, rank, truth=truth,

@@ -8,6 +8,7 @@ from typing import NamedTuple
 
 import numpy as np
 import scipy.sparse as sp
+from ._data import check_sparse_structure as _check_sparse_structure, check_real as _check_real
 
 from .base import Problem
 
@@ -63,6 +64,7 @@ def _matrix(A, name, n):
     if sp.issparse(A):
         if A.dtype.kind not in "biuf":
             raise TypeError(f"`{name}` must hold real numbers, got dtype {A.dtype}.")
+        A = _check_sparse_structure(A, name)
         A = sp.csr_matrix(A, dtype=np.float64)
         A.sum_duplicates()
         if not np.isfinite(A.data).all():

@@ -16,7 +16,42 @@ __all__ = ["OTProblem", "Potentials"]
 MASS_RTOL = 1e-8
 
 
+def _refuse_complex(x, name: str):
+    if np.iscomplexobj(x):
+        raise TypeError(f"`{name}` must hold real numbers, got complex values; pass its "
+                        "real part explicitly if that is what you mean.")
+
+
+def _input_eps(x) -> float:
+    """Machine epsilon of the input's floating dtype (float64's for anything else)."""
+    dtype = getattr(x, "dtype", None)
+    if dtype is not None and np.dtype(dtype).kind == "f" and np.dtype(dtype).itemsize < 8:
+        return float(np.finfo(dtype).eps)
+    return float(np.finfo(float).eps)
+
+
+def mass_rtol(a_in, b_in, n: int, m: int) -> float:
+    r"""Relative tolerance on ``|sum(a) - sum(b)|`` for histograms given in their dtype.
+
+    A histogram normalized in a precision with unit roundoff :math:`u` by
+    ``x / x.sum()`` has total mass :math:`1 + \delta`, with
+    :math:`|\delta| \le (1 + \lceil\log_2 n\rceil)\,u` up to second order
+    (NumPy's pairwise sum has error :math:`\lceil\log_2 n\rceil u \sum|x_i|`,
+    the division adds :math:`u` per entry).  With :math:`u = \varepsilon/2`
+    the tolerance is :data:`MASS_RTOL` plus twice this bound (a safety factor
+    for the second-order terms) for each of ``a`` and ``b`` given in a
+    precision below float64; for float64 input it stays :data:`MASS_RTOL`.
+    """
+    tol = MASS_RTOL
+    for x, k in ((a_in, n), (b_in, m)):
+        eps = _input_eps(x)
+        if eps > np.finfo(float).eps:
+            tol += 2 * (1 + math.ceil(math.log2(max(k, 1)))) * eps / 2
+    return tol
+
+
 def _histogram(x, name: str, size: int, size_name: str) -> np.ndarray:
+    _refuse_complex(x, name)
     arr = np.asarray(x, dtype=float)
     if arr.size == 0:
         return np.full(size, 1.0 / size)
@@ -131,6 +166,7 @@ class OTProblem(Problem):
 
     def __init__(self, a, b, M, reg, *, normalize: bool = False, name=None):
         super().__init__(name=name or "ot")
+        _refuse_complex(M, "M")
         try:
             M = np.asarray(M, dtype=float)
         except (TypeError, ValueError) as exc:
@@ -149,12 +185,13 @@ class OTProblem(Problem):
                 f"`M` has negative entries (min {mmin!r}); costs must be nonnegative. "
                 "A constant shift does not change the optimal plan: pass M - M.min().")
         n, m = M.shape
+        a_in, b_in = a, b
         a = _histogram(a, "a", n, "rows")
         b = _histogram(b, "b", m, "columns")
         sa, sb = float(a.sum()), float(b.sum())
         if normalize:
             a, b = a / sa, b / sb
-        elif abs(sa - sb) > MASS_RTOL * max(sa, sb):
+        elif abs(sa - sb) > mass_rtol(a_in, b_in, n, m) * max(sa, sb):
             raise ValueError(
                 f"`a` and `b` must have the same total mass: sum(a) = {sa!r}, "
                 f"sum(b) = {sb!r}. Pass normalize=True to divide each by its sum.")

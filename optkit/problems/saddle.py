@@ -30,6 +30,7 @@ from typing import NamedTuple
 
 import numpy as np
 import scipy.sparse as sp
+from ._data import check_sparse_structure as _check_sparse_structure, check_real as _check_real
 from scipy.sparse.linalg import LinearOperator
 
 from .base import Problem
@@ -168,6 +169,7 @@ def _check_operator(K, name: str):
     if sp.issparse(K):
         if K.dtype.kind not in "biuf":
             raise TypeError(f"`{name}` must hold real numbers, got dtype {K.dtype}.")
+        K = _check_sparse_structure(K, name)
         K = sp.csr_matrix(K, dtype=np.float64)
         if not np.all(np.isfinite(K.data)):
             raise ValueError(f"`{name}` contains NaN or infinite values.")

@@ -437,12 +437,50 @@ class OracleModel:
         return self.oracle.fun(x) + _pen_value(x, self.l1, self.l2)
 
 
+def check_lipschitz(given, d):
+    """The option ``lipschitz`` as a float array of length ``d``, after checks.
+
+    A step ``1/L_j`` with ``L_j`` zero, negative, NaN or infinite would divide by
+    zero, ascend or stall, so such values are refused here, naming the option.
+
+    Parameters
+    ----------
+    given : float or array_like
+        A positive finite scalar (every coordinate) or an array of length ``d``.
+    d : int
+        The number of coordinates.
+
+    Returns
+    -------
+    numpy.ndarray
+        Float64 array of shape ``(d,)``.
+    """
+    if isinstance(given, (str, bytes)) or sp.issparse(given):
+        raise TypeError(f"option `lipschitz` must be a positive float or an array of {d} "
+                        f"positive floats, got {type(given).__name__}.")
+    try:
+        arr = np.asarray(given)
+    except Exception:
+        arr = None
+    if arr is None or arr.dtype.kind not in "biuf":
+        kind = "complex" if arr is not None and arr.dtype.kind == "c" else type(given).__name__
+        raise TypeError(f"option `lipschitz` must be a positive float or an array of {d} "
+                        f"positive floats, got {kind}.")
+    arr = arr.astype(float)
+    if arr.ndim > 1 or (arr.ndim == 1 and arr.shape[0] != d):
+        raise ValueError(f"option `lipschitz` must be a scalar or have length {d} (one per "
+                         f"coordinate), got shape {arr.shape}.")
+    if not (np.isfinite(arr).all() and (arr > 0).all()):
+        raise ValueError("option `lipschitz` must be finite and > 0 (the steps are 1/L_j), "
+                         f"got {np.array2string(arr, threshold=6)}.")
+    return np.broadcast_to(arr, (d,)).copy()
+
+
 def coordinate_lipschitz(smooth, oracle, x0, given=None):
     """Per-coordinate Lipschitz constants of the gradient of ``smooth``."""
     d = x0.size
     if given is not None:
-        L = np.broadcast_to(np.asarray(given, dtype=float), (d,)).copy()
-        return L
+        return check_lipschitz(given, d)
     form = coordinate_form(smooth)
     if isinstance(form, QuadForm):
         return np.diag(form.Q).copy()
