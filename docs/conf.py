@@ -72,11 +72,25 @@ intersphinx_timeout = 10
 if os.environ.get("OPTKIT_DOCS_OFFLINE"):
     intersphinx_mapping = {}
 
+# -- notebooks ----------------------------------------------------------------
+# docs/notebooks/*.py (jupytext percent format, Markdown cells) are rewritten
+# into sphinx-gallery scripts in _notebooks_gallery/ (git-ignored) and executed
+# as a second gallery, at the small sizes unless OPTKIT_NOTEBOOK_SMALL=0.
+_DOCS = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(_DOCS, "_ext"))
+from optkit_notebooks import build_gallery_sources  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+build_gallery_sources(Path(_DOCS, "notebooks"), Path(_DOCS, "_notebooks_gallery"))
+os.environ.setdefault("OPTKIT_NOTEBOOK_SMALL", "1")
+exclude_patterns += ["notebooks", "_notebooks_gallery", "_ext"]
+
 # -- sphinx-gallery -----------------------------------------------------------
 sphinx_gallery_conf = {
-    "examples_dirs": "examples",          # the scripts, run as tests too
-    "gallery_dirs": "auto_examples",      # generated, git-ignored
-    "filename_pattern": r"/plot_",        # execute every plot_*.py
+    # the scripts (run as tests too) and the notebooks
+    "examples_dirs": ["examples", "_notebooks_gallery"],
+    "gallery_dirs": ["auto_examples", "auto_notebooks"],   # generated, git-ignored
+    "filename_pattern": r"/plot_|/_notebooks_gallery/",   # execute plot_*.py and every notebook
     "ignore_pattern": r"__init__\.py",
     "download_all_examples": False,
     "remove_config_comments": True,
@@ -207,4 +221,5 @@ def setup(app):
     app.connect("autodoc-process-docstring", _add_optkit_sections, priority=400)
     app.connect("autodoc-skip-member", _skip_solver_internals)
     app.add_directive("optkit-methods-table", MethodsTable)
+    app.setup_extension("optkit_userguide")
     return {"parallel_read_safe": True, "parallel_write_safe": True}
