@@ -16,6 +16,7 @@ from __future__ import annotations
 import dataclasses
 import enum
 import os
+import re
 import sys
 
 from docutils import nodes
@@ -131,7 +132,9 @@ def _options_section(cls) -> list[str]:
         if "doc" not in meta:
             continue
         lines.append(f"{f.name} : {_describe_accepted(meta)}, default {f.default!r}")
-        lines.append(f"    {meta['doc']}")
+        # option texts are plain text (show_options prints them): |x| is a norm,
+        # not a reST substitution
+        lines.append("    " + meta["doc"].replace("|", "\\|"))
     return lines if len(lines) > 3 else []
 
 
@@ -174,7 +177,19 @@ def _enum_section(cls) -> list[str]:
     return lines
 
 
+_TYPE_LINE = re.compile(r"^(\*{0,2}\w+(?:, \w+)* : )(.+)$")
+
+
+def _escape_type_names(lines):
+    """In numpydoc ``name : type`` lines, ``rank_`` is a shape, not a reST link target."""
+    for i, line in enumerate(lines):
+        m = _TYPE_LINE.match(line)
+        if m:
+            lines[i] = m.group(1) + re.sub(r"(?<=\w)_(?=[\s,)\]]|$)", r"\\_", m.group(2))
+
+
 def _add_optkit_sections(app, what, name, obj, options, lines):
+    _escape_type_names(lines)
     if what != "class" or not isinstance(obj, type):
         return
     if issubclass(obj, enum.Enum) and not any(line.strip() == "Attributes" for line in lines):
