@@ -100,12 +100,14 @@ for label, r in rules.items():
 ax1.set_xlabel("coordinate (block) updates")
 ax1.set_ylabel("f - f*")
 ax1.set_title("least squares, scaled columns")
+ax1.set_ylim(1e-12, None)                 # below: rounding noise
 ax1.legend(fontsize=8)
 for label, r in lattice.items():
     gap = np.maximum(np.asarray(r.trace["fun"]) - f_lp, 1e-16)
     ax2.semilogy(r.trace["nit"], gap, label=label)
 ax2.set_xlabel("block updates (forest) or coordinate updates")
 ax2.set_title(f"label propagation, {m} x {m} lattice")
+ax2.set_ylim(1e-12, None)
 ax2.legend(fontsize=8)
 fig.tight_layout()
 plt.show()

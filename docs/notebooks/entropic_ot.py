@@ -112,7 +112,8 @@ plt.show()
 # ## Exercises
 #
 # 1. Run plain `method="sinkhorn"` (scaling in the exponential domain) at
-#    `reg=1e-3`. What status does it return, and why does the log domain fix it?
+#    `reg=1e-3`, then `1e-4`. What status does it return at `1e-4`, and why does
+#    the log domain (`sinkhorn-log`) not have that problem?
 # 2. For `sns`, vary `options={"threshold": ...}` (the sparsification of the
 #    Hessian) from `1e-2` to `1e-10`. How do the number of Newton steps (`r.nhev`)
 #    and the run time change? Try also `sinkhorn-eps-scaling`.

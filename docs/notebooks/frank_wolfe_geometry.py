@@ -108,7 +108,17 @@ for method, style in zip(paths, ["o-", "s-", "^-"]):
     ax1.plot(xy[:, 0], xy[:, 1], style, ms=3, lw=0.8, label=method)
 ax1.set_aspect("equal")
 ax1.axis("off")
-ax1.legend(loc="upper right", fontsize=8)
+ax1.legend(loc="upper left", fontsize=8)
+zoom = ax1.inset_axes([0.55, 0.45, 0.5, 0.5])   # near the solution, on the bottom edge
+for method, style in zip(paths, ["o-", "s-", "^-"]):
+    xy = bary(paths[method][:25])
+    zoom.plot(xy[:, 0], xy[:, 1], style, ms=3, lw=0.8)
+zoom.plot(tri[:, 0], tri[:, 1], "k-", lw=1)
+zoom.set_xlim(0.36, 0.44)
+zoom.set_ylim(-0.005, 0.045)
+zoom.set_xticks([])
+zoom.set_yticks([])
+zoom.set_title("zoom: fw zig-zags", fontsize=8)
 ax1.set_title("first 25 iterates on the simplex")
 for method, r in runs.items():
     ax2.semilogy(r.trace["nit"], r.trace["certificate"], label=method)
